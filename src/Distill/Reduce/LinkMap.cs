@@ -90,6 +90,28 @@ internal sealed class LinkMap(ImageFileSystem fs, ElfCache elves, string working
         return program;
     }
 
+    /// <summary>
+    /// Starts a map for a process whose program is not ours (the framework profile's dotnet, from the base image):
+    /// libraries are dlopened into it and searched for like from a program without RPATH.
+    /// </summary>
+    public void StartWithoutProgram(ElfFile reference, string programPath)
+    {
+        if (program is not null)
+        {
+            throw new InvalidOperationException("a link map holds one program");
+        }
+        configuration = LoaderConfiguration.Load(fs, reference);
+        program = new LoadedObject
+        {
+            OpenedPath = programPath,
+            Resolution = new Resolution(programPath.TrimStart('/'), NodeKind.Missing, "", []),
+            Elf = reference with { Needed = [], Rpath = null, Runpath = null, Soname = null, Interpreter = null, NoDefaultLibraries = false },
+            Reason = "the base image's program",
+            Origin = "/" + ImagePath.Parent(programPath.TrimStart('/')),
+        };
+        // Not in Objects: the image does not get it from us.
+    }
+
     private void LoadInterpreter(string interpreter)
     {
         string who = Program.PhysicalPath;
