@@ -676,10 +676,8 @@ internal sealed class PlanningRun
 
     private void AddPublishedFiles()
     {
-        // The host refuses to start when a managed asset its deps.json lists is missing (native ones it tolerates).
-        var droppedNames = files
-            .Where(f => f.Name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) && verdicts.TryGetValue(f.Path, out var v) && !v.Keep)
-            .Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        // A dropped file may stay listed in *.deps.json: the .NET 10 host starts without listed assets that are absent
+        // (checked for self-contained and framework-dependent apps), so the publish folder's deps.json is kept as it is.
         foreach (var file in files)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -704,12 +702,6 @@ internal sealed class PlanningRun
             }
             bool executable = (file.Mode & AnyExecute) != 0 || ElfOf(file) is { IsProgram: true };
             var mode = executable ? Executable : Regular;
-            if (file.Name.EndsWith(".deps.json", StringComparison.Ordinal) && droppedNames.Count > 0 &&
-                DepsJson.Without(file.HostPath, droppedNames) is { } rewritten)
-            {
-                entries.AddContent(path, rewritten, mode, $"{verdict.Reason}, without the assets of dropped files");
-                continue;
-            }
             entries.AddFile(path, file.HostPath, file.Size, mode, verdict.Reason);
         }
         // Publish-folder symlinks whose target was dropped would dangle: drop them too.
