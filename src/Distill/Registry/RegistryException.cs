@@ -4,7 +4,7 @@ namespace Distill.Registry;
 /// A registry operation failed: unreachable registry, bad credentials, a rejected manifest, a blob that did not match.
 /// The message is one line naming the registry, what was attempted and what the registry said; the CLI prints it as is.
 /// </summary>
-public sealed class RegistryException : Exception
+public sealed class RegistryException : DistillException
 {
     public RegistryException(string message, int? statusCode = null, string? errorCode = null) : base(message)
     {
