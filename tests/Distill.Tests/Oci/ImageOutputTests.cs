@@ -91,6 +91,8 @@ public class ImageOutputTests
             Assert.Equal("hello from distill\n", defaultCommand.StandardOutput);
             var identity = await Podman.RunCheckedAsync("run", "--rm", "--user", "65532", "--read-only", name, "/bin/busybox", "id", "-u");
             Assert.Equal("65532\n", identity.StandardOutput);
+            var home = await Podman.RunCheckedAsync("run", "--rm", name, "/bin/busybox", "stat", "-c", "%u:%g %a", "/home/nonroot", "/tmp", "/bin/busybox");
+            Assert.Equal("65532:65532 755\n0:0 1777\n0:0 755\n", home.StandardOutput);
             var readOnly = await Podman.RunAsync("run", "--rm", "--read-only", name, "/bin/busybox", "touch", "/app/new-file");
             Assert.NotEqual(0, readOnly.ExitCode);
             Assert.Contains("Read-only file system", readOnly.StandardError + readOnly.StandardOutput);
