@@ -95,6 +95,8 @@ public sealed class LayerReader : IDisposable, IAsyncDisposable
 
     private static LayerReaderEntry? Convert(TarEntry entry)
     {
+        // Global PAX headers (e.g. from `git archive`) describe the archive, not a file system object.
+        if (entry.EntryType == TarEntryType.GlobalExtendedAttributes) return null;
         var path = ImagePath.NormalizeArchivePath(entry.Name, "layer entry");
         var kind = entry.EntryType switch
         {
