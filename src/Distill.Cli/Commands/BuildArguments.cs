@@ -19,7 +19,7 @@ internal sealed class BuildArguments
     public Option<string[]> Include { get; } = new("--include") { Description = "Add a file or folder of the system root, relative to it (e.g. usr/share/zoneinfo), with the libraries it needs", AllowMultipleArgumentsPerToken = false };
     public Option<string> Sysroot { get; } = new("--sysroot") { Description = "Take system files from this root", DefaultValueFactory = _ => "/" };
     public Option<string> Tls { get; } = Choice("--tls", "Add OpenSSL and CA certificates: auto (when the app uses TLS), always, never", "auto", "always", "never");
-    public Option<int> Port { get; } = new("--port") { Description = "The port the server listens on in the container", DefaultValueFactory = _ => 8080 };
+    public Option<int> ContainerPort { get; } = new("--container-port") { Description = "The port the server listens on in the container", DefaultValueFactory = _ => 8080 };
     public Option<string[]> Property { get; } = new("--property", "-p") { Description = "Extra MSBuild property for the publish, NAME=VALUE" };
     public Option<string[]> Label { get; } = new("--label") { Description = "Extra image label, NAME=VALUE" };
     public Option<string> OutputRoot { get; } = new("--out-dir") { Description = "Folder for default outputs and working files", DefaultValueFactory = _ => "out" };
@@ -27,7 +27,7 @@ internal sealed class BuildArguments
     public void AddTo(Command command)
     {
         command.Arguments.Add(Project);
-        foreach (var option in new Option[] { Profile, Tag, Output, Format, Compression, Base, Include, Sysroot, Tls, Port, Property, Label, OutputRoot })
+        foreach (var option in new Option[] { Profile, Tag, Output, Format, Compression, Base, Include, Sysroot, Tls, ContainerPort, Property, Label, OutputRoot })
             command.Options.Add(option);
     }
 
@@ -47,7 +47,7 @@ internal sealed class BuildArguments
             Includes = parse.GetValue(Include) ?? [],
             Sysroot = parse.GetValue(Sysroot)!,
             Tls = parse.GetValue(Tls) switch { "always" => TlsMode.Always, "never" => TlsMode.Never, _ => TlsMode.Auto },
-            Port = parse.GetValue(Port),
+            Port = parse.GetValue(ContainerPort),
             PublishProperties = Pairs(parse.GetValue(Property), "--property"),
             Labels = Pairs(parse.GetValue(Label), "--label"),
             OutputRoot = parse.GetValue(OutputRoot)!,

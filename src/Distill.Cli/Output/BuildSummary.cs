@@ -10,10 +10,35 @@ internal static class BuildSummary
 {
     public static void Print(BuildResult result)
     {
+        PrintPlan(result.Plan);
+
+        var sizes = new Table().Border(TableBorder.Simple).Title("Sizes (MB = 10^6 bytes)")
+            .AddColumn("part").AddColumn(new TableColumn("uncompressed").RightAligned()).AddColumn(new TableColumn("compressed").RightAligned());
+        sizes.AddRow("publish folder", Files.FormatBytes(result.PublishFolderBytes), "");
+        sizes.AddRow("root file system (files)", Files.FormatBytes(result.Plan.TotalSize), "");
+        foreach (var layer in result.Layers)
+        {
+            sizes.AddRow($"layer {layer.Role.ToString().ToLowerInvariant()} {layer.Digest.Hex[..12]}",
+                layer.UncompressedSize is { } u ? Files.FormatBytes(u) : "(base)", Files.FormatBytes(layer.CompressedSize));
+        }
+        sizes.AddRow("[bold]image[/]", $"[bold]{Files.FormatBytes(result.UncompressedSize)}[/]", $"[bold]{Files.FormatBytes(result.CompressedSize)}[/]");
         var console = Terminal.Out;
-        var plan = result.Plan;
+        console.Write(sizes);
+
+        var stages = string.Join(", ", result.StageTimes.Select(p => $"{p.Key.ToString().ToLowerInvariant()} {p.Value.TotalSeconds:0.00} s"));
+        Terminal.Line($"stages: {stages}");
+        if (result.Push is { } push)
+            Terminal.Line($"pushed: {push.Reference}");
+        // The last line names the file and the image digest, for scripts.
+        Terminal.Line($"image: {result.OutputPath} {result.ManifestDigest}");
+    }
+
+    /// <summary>The reduce stage's account: decisions, what was kept and why, what was dropped and why.</summary>
+    public static void PrintPlan(RootFsPlan plan)
+    {
+        var console = Terminal.Out;
         foreach (var decision in plan.Decisions)
-            console.WriteLine($"note: {decision}");
+            Terminal.Line($"note: {decision}");
 
         var kept = new Table().Border(TableBorder.Simple).Title("Kept in the image")
             .AddColumn("path").AddColumn(new TableColumn("size").RightAligned()).AddColumn("layer").AddColumn("why");
@@ -26,7 +51,7 @@ internal static class BuildSummary
         console.Write(kept);
 
         if (plan.ProvidedByBase.Count > 0)
-            console.WriteLine($"{plan.ProvidedByBase.Count} needed paths are provided by the base image and not added again.");
+            Terminal.Line($"{plan.ProvidedByBase.Count} needed paths are provided by the base image and not added again.");
 
         if (plan.Dropped.Count > 0)
         {
@@ -36,25 +61,6 @@ internal static class BuildSummary
                 dropped.AddRow(Markup.Escape(file.Path), Files.FormatBytes(file.Size), Markup.Escape(file.Reason));
             console.Write(dropped);
         }
-
-        var sizes = new Table().Border(TableBorder.Simple).Title("Sizes (MB = 10^6 bytes)")
-            .AddColumn("part").AddColumn(new TableColumn("uncompressed").RightAligned()).AddColumn(new TableColumn("compressed").RightAligned());
-        sizes.AddRow("publish folder", Files.FormatBytes(result.PublishFolderBytes), "");
-        sizes.AddRow("root file system (files)", Files.FormatBytes(plan.TotalSize), "");
-        foreach (var layer in result.Layers)
-        {
-            sizes.AddRow($"layer {layer.Role.ToString().ToLowerInvariant()} {layer.Digest.Hex[..12]}",
-                layer.UncompressedSize is { } u ? Files.FormatBytes(u) : "(base)", Files.FormatBytes(layer.CompressedSize));
-        }
-        sizes.AddRow("[bold]image[/]", $"[bold]{Files.FormatBytes(result.UncompressedSize)}[/]", $"[bold]{Files.FormatBytes(result.CompressedSize)}[/]");
-        console.Write(sizes);
-
-        var stages = string.Join(", ", result.StageTimes.Select(p => $"{p.Key.ToString().ToLowerInvariant()} {p.Value.TotalSeconds:0.00} s"));
-        console.WriteLine($"stages: {stages}");
-        if (result.Push is { } push)
-            console.WriteLine($"pushed: {push.Reference}");
-        // The last line names the file and the image digest, for scripts.
-        console.WriteLine($"image: {result.OutputPath} {result.ManifestDigest}");
     }
 
     public static void PrintJson(BuildResult result)

@@ -138,7 +138,7 @@ public sealed class BuildPipeline(IBuildObserver? observer = null)
         if (options.Profile == PublishProfile.Framework && options.Base is null)
             throw new DistillException("the framework profile needs --base: an image with the .NET runtime (for example mcr.microsoft.com/dotnet/aspnet:10.0)");
         if (options.Port is < 1 or > 65535)
-            throw new DistillException($"--port must be between 1 and 65535, got {options.Port}");
+            throw new DistillException($"--container-port must be between 1 and 65535, got {options.Port}");
         if (options.Tag is not null)
             ImageTags.Validate(options.Tag);
         if (options.PushTo is not null && !ImageReference.TryParse(options.PushTo, out _, out var problem))
