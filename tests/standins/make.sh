@@ -8,7 +8,8 @@
 #
 # Usage: tests/standins/make.sh [--force] [TARGET...]      (default targets: debian sdk)
 #   debian  docker.io/library/debian:bookworm-slim   debootstrap --variant=minbase bookworm, slimmed like -slim
-#   sdk     mcr.microsoft.com/dotnet/sdk:10.0         debian + ca-certificates + this machine's .NET SDK
+#   sdk     mcr.microsoft.com/dotnet/sdk:10.0         debian + the official image's packages (runtime-deps,
+#                                                     curl, git, wget) + this machine's .NET SDK
 #   aspnet  mcr.microsoft.com/dotnet/aspnet:10.0      debian + the runtime-deps packages + this machine's
 #                                                     dotnet host and shared frameworks (ASP.NET Core included)
 #   libc    localhost/distill-standin/libc:bookworm   FROM scratch: only the C library, libm and the loader
@@ -162,11 +163,12 @@ build_derived() {
   local args=()
   while IFS= read -r -d '' a; do args+=("$a"); done < <(labels "$target")
   local ca=/usr/local/share/ca-certificates
-  [ -d "$ca" ] || ca=$(mktemp -d /var/tmp/distill-standin-noca.XXXXXX)
+  if [ ! -d "$ca" ]; then work=$(mktemp -d /var/tmp/distill-standin-noca.XXXXXX); ca=$work; fi
   podman build --layers=false --pull=never -q \
     -v "$(dotnet_root):/standin/dotnet:ro" -v "$ca:/standin/ca-certificates:ro" \
     --build-arg "BASE=${image[debian]}" "${args[@]}" "$@" \
     -f "$here/$target.Containerfile" -t "${image[$target]}" "$here" >/dev/null
+  cleanup; work=""
 }
 
 dotnet_versions() {
