@@ -3,8 +3,6 @@ namespace Distill.DemoServer.Routes;
 /// <summary>A 16x16 icon drawn in code (a white "D" on orange), so the binary carries no asset file.</summary>
 internal static class Favicon
 {
-    public static readonly byte[] Bytes = Draw();
-
     private static readonly string[] Glyph =
     [
         "................",
@@ -24,6 +22,9 @@ internal static class Favicon
         "................",
         "................",
     ];
+
+    // Declared after Glyph: static initializers run in text order.
+    public static readonly byte[] Bytes = Draw();
 
     private static byte[] Draw()
     {

@@ -40,9 +40,19 @@ internal sealed class FormRoutes(ServerContext server)
 
     public async Task FormTest3Async(HttpContext context)
     {
-        var upload = IsMediaType(context.Request.ContentType, "multipart/form-data")
-            ? await ReadUploadAsync(context)
-            : new Upload("", "", "");
+        var upload = new Upload("", "", "");
+        if (IsMediaType(context.Request.ContentType, "multipart/form-data"))
+        {
+            try
+            {
+                upload = await ReadUploadAsync(context);
+            }
+            catch (IOException e) when (!context.RequestAborted.IsCancellationRequested && e is not Microsoft.AspNetCore.Http.BadHttpRequestException)
+            {
+                // MultipartReader reports a body that ends before its closing boundary this way.
+                throw new BadRequestException("malformed multipart body: " + e.Message);
+            }
+        }
         var page = HtmlPage.Branded("Form Test 3")
             .Raw("<form action=\"form-test-3\" accept-charset=\"utf-8\" enctype=\"multipart/form-data\" method=\"POST\">")
             .Raw("File <input type=\"file\" name=\"file\"> <input type=\"submit\"></form>\n")

@@ -20,7 +20,7 @@ public sealed record ImageConfig
     [JsonPropertyName("config")] public ContainerConfig? Config { get; init; }
     [JsonPropertyName("rootfs")] public required RootFs RootFs { get; init; }
     [JsonPropertyName("history")] public IReadOnlyList<HistoryEntry>? History { get; init; }
-    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; init; }
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>How a container of the image starts (the "config" object of the image config).</summary>
@@ -36,7 +36,7 @@ public sealed record ContainerConfig
     [JsonPropertyName("Labels")] public IReadOnlyDictionary<string, string>? Labels { get; init; }
     [JsonPropertyName("StopSignal")] public string? StopSignal { get; init; }
     [JsonPropertyName("ArgsEscaped")] public bool? ArgsEscaped { get; init; }
-    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; init; }
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>The layers of the root file system, by the digest of their uncompressed tar.</summary>

@@ -43,15 +43,17 @@ public sealed record LayerReaderEntry
 public sealed class LayerReader : IDisposable, IAsyncDisposable
 {
     private readonly Stream _expanded;
+    private readonly CountingReadStream _compressed;
     private readonly TarReader _tar;
+    private bool _ended;
 
     private LayerReader(Stream blob, LayerReaderOptions options, bool leaveOpen)
     {
         var (compression, source) = CompressionDetector.Detect(blob);
         Compression = compression;
-        var compressed = new CountingReadStream(source, null, leaveOpen);
-        var decompressed = CompressionDetector.OpenDecompressor(compressed, compression, leaveOpen: false);
-        _expanded = new GuardedStream(decompressed, compressed, compression != LayerCompression.None, options);
+        _compressed = new CountingReadStream(source, null, leaveOpen);
+        var decompressed = CompressionDetector.OpenDecompressor(_compressed, compression, leaveOpen: true);
+        _expanded = new GuardedStream(decompressed, _compressed, compression != LayerCompression.None, options);
         _tar = new TarReader(_expanded, leaveOpen: true);
     }
 
@@ -61,21 +63,31 @@ public sealed class LayerReader : IDisposable, IAsyncDisposable
     public static LayerReader Open(Stream blob, LayerReaderOptions? options = null, bool leaveOpen = false) =>
         new(blob, options ?? new LayerReaderOptions(), leaveOpen);
 
-    /// <summary>The next entry, or null at the end of the layer.</summary>
+    /// <summary>
+    /// The next entry, or null at the end of the layer. At the end the rest of the blob (tar padding, compressor
+    /// trailer) is read too, so a verifying blob stream checks its digest before null is returned.
+    /// </summary>
     public async ValueTask<LayerReaderEntry?> GetNextEntryAsync(CancellationToken cancellationToken)
     {
+        if (_ended) return null;
         while (true)
         {
             TarEntry? entry;
             try
             {
                 entry = await _tar.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false);
+                if (entry is null)
+                {
+                    await _expanded.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+                    await _compressed.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+                    _ended = true;
+                    return null;
+                }
             }
             catch (Exception e) when (CompressionDetector.IsCorruptData(e))
             {
                 throw new OciException($"layer is corrupt or truncated: {e.Message}", e);
             }
-            if (entry is null) return null;
             var converted = Convert(entry);
             if (converted is not null) return converted;
         }
@@ -122,12 +134,14 @@ public sealed class LayerReader : IDisposable, IAsyncDisposable
     {
         _tar.Dispose();
         _expanded.Dispose();
+        _compressed.Dispose();
     }
 
     public async ValueTask DisposeAsync()
     {
         await _tar.DisposeAsync().ConfigureAwait(false);
         await _expanded.DisposeAsync().ConfigureAwait(false);
+        await _compressed.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Counts expanded bytes, enforces the limits and turns decompressor errors into one-line errors.</summary>

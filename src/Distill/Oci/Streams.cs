@@ -17,12 +17,21 @@ internal abstract class OneWayStream : Stream
 internal sealed class HashingWriteStream(Stream inner, bool leaveOpen) : OneWayStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private Digest? _final;
 
     public long BytesWritten { get; private set; }
     public override bool CanRead => false;
     public override bool CanWrite => true;
 
-    public Digest GetDigest() => Digest.FromHash(_hash.GetCurrentHash());
+    /// <summary>The digest of everything written so far; still available after the stream is disposed.</summary>
+    public Digest GetDigest() => _final ?? Digest.FromHash(_hash.GetCurrentHash());
+
+    private void Finish()
+    {
+        if (_final is not null) return;
+        _final = GetDigest();
+        _hash.Dispose();
+    }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
@@ -52,7 +61,7 @@ internal sealed class HashingWriteStream(Stream inner, bool leaveOpen) : OneWayS
     {
         if (disposing)
         {
-            _hash.Dispose();
+            Finish();
             if (!leaveOpen) inner.Dispose();
         }
         base.Dispose(disposing);
@@ -60,7 +69,7 @@ internal sealed class HashingWriteStream(Stream inner, bool leaveOpen) : OneWayS
 
     public override async ValueTask DisposeAsync()
     {
-        _hash.Dispose();
+        Finish();
         if (!leaveOpen) await inner.DisposeAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
     }
