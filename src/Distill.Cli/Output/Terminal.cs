@@ -8,19 +8,23 @@ internal static class Terminal
     /// <summary>Progress bars only when stderr is a terminal; otherwise plain lines that a log keeps.</summary>
     public static bool IsInteractive => !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null;
 
-    public static IAnsiConsole Out { get; } = AnsiConsole.Create(new AnsiConsoleSettings
-    {
-        Out = new AnsiConsoleOutput(Console.Out),
-        Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
-        ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-    });
+    public static IAnsiConsole Out { get; } = Create(Console.Out, Console.IsOutputRedirected);
 
-    public static IAnsiConsole Err { get; } = AnsiConsole.Create(new AnsiConsoleSettings
+    public static IAnsiConsole Err { get; } = Create(Console.Error, Console.IsErrorRedirected);
+
+    private static IAnsiConsole Create(TextWriter writer, bool redirected)
     {
-        Out = new AnsiConsoleOutput(Console.Error),
-        Ansi = Console.IsErrorRedirected ? AnsiSupport.No : AnsiSupport.Detect,
-        ColorSystem = Console.IsErrorRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-    });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+        });
+        // Redirected output has no width; a log or a pipe reads better with long lines than wrapped cells.
+        if (redirected)
+            console.Profile.Width = 200;
+        return console;
+    }
 
     // Plain writes, not Spectre's: Spectre wraps at the console width, and these lines must stay one line each.
     public static void Error(string message) => Console.Error.WriteLine($"distill: error: {OneLine(message)}");
@@ -28,6 +32,9 @@ internal static class Terminal
     public static void Warning(string message) => Console.Error.WriteLine($"distill: warning: {OneLine(message)}");
 
     public static void Info(string message) => Console.Error.WriteLine(message);
+
+    /// <summary>A result line on stdout, never wrapped (scripts read these).</summary>
+    public static void Line(string text) => Console.Out.WriteLine(text);
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 }

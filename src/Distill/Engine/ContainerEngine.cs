@@ -66,7 +66,12 @@ public sealed partial class ContainerEngine
         foreach (var port in options.Ports)
             arguments.AddRange(["-p", port.ToString()]);
         if (options.ReadOnly)
+        {
             arguments.Add("--read-only");
+            // podman mounts a tmpfs on /tmp of a read-only container by itself; docker needs asking.
+            if (Name == "docker")
+                arguments.AddRange(["--tmpfs", "/tmp"]);
+        }
         if (options.User is not null)
             arguments.AddRange(["--user", options.User]);
         if (options.Remove)

@@ -56,7 +56,7 @@ public sealed record ImageIndex
 }
 
 /// <summary>The "oci-layout" file at the root of an image layout.</summary>
-public sealed record OciLayoutMarker
+internal sealed record OciLayoutMarker
 {
     [JsonPropertyName("imageLayoutVersion")] public string ImageLayoutVersion { get; init; } = "1.0.0";
 }

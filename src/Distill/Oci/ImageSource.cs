@@ -109,6 +109,8 @@ public static class ImageSource
         var manifest = ImageBytes.ParseManifest(bytes, $"manifest {descriptor.Digest}");
         var configBytes = ReadBlob(files, manifest.Config, ImageBytes.MaxConfigBytes, "config");
         var config = ImageBytes.ParseConfig(configBytes, manifest, $"config {manifest.Config.Digest}");
+        if (config.Os != platform.Os || config.Architecture != platform.Architecture)
+            throw new OciException($"{files.Description} holds a {config.Os}/{config.Architecture} image, not {platform}");
         var manifestDescriptor = descriptor with
         {
             MediaType = mediaType ?? manifest.MediaType ?? MediaTypes.OciManifest,

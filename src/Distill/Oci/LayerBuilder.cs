@@ -7,11 +7,11 @@ namespace Distill.Oci;
 /// <summary>
 /// Writes a deterministic layer blob from a set of entries. The same entries and options always give the same bytes:
 /// entries are sorted by path (ordinal, so parents come before children), missing parent directories are added with
-/// mode 0755, every entry has the given timestamp, uid/gid 0 and empty user/group names, and modes are kept. The tar
-/// uses the GNU format, whose long-name records carry no process- or time-dependent data (.NET's PAX writer puts the
-/// process id into its extended header names). Content is streamed; the uncompressed and compressed bytes are hashed
-/// in the same pass. Paths that are absolute, contain "..", "." or NUL, and symlinks that would resolve outside the
-/// image root are refused with an <see cref="OciException"/> before anything is written.
+/// mode 0755, every entry has the given timestamp, the entry's uid/gid (0 unless set) and empty user/group names, and
+/// modes are kept. The tar uses the GNU format, whose long-name records carry no process- or time-dependent data
+/// (.NET's PAX writer puts the process id into its extended header names). Content is streamed; the uncompressed and
+/// compressed bytes are hashed in the same pass. Paths that are absolute, contain "..", "." or NUL, and symlinks that
+/// would resolve outside the image root are refused with an <see cref="OciException"/> before anything is written.
 /// </summary>
 public static class LayerBuilder
 {
@@ -88,6 +88,7 @@ public static class LayerBuilder
 
     private static void Validate(LayerEntry entry, string path)
     {
+        if (entry.Uid < 0 || entry.Gid < 0) throw new OciException($"layer entry '{path}' has a negative uid or gid");
         switch (entry.Kind)
         {
             case LayerEntryKind.Directory:
@@ -120,8 +121,8 @@ public static class LayerBuilder
         var tarEntry = new GnuTarEntry(type, name)
         {
             Mode = entry.Mode,
-            Uid = 0,
-            Gid = 0,
+            Uid = entry.Uid,
+            Gid = entry.Gid,
             UserName = "",
             GroupName = "",
             ModificationTime = timestamp,

@@ -30,6 +30,11 @@ public sealed record LayerEntry
     public ReadOnlyMemory<byte>? Content { get; init; }
     public string? LinkTarget { get; init; }
 
+    /// <summary>Owner ids written to the tar (0 by default, as for every system file; e.g. 65532 for a home directory).</summary>
+    public int Uid { get; init; }
+
+    public int Gid { get; init; }
+
     public static LayerEntry Directory(string path, UnixFileMode mode = DefaultDirectoryMode) =>
         new() { Path = path, Kind = LayerEntryKind.Directory, Mode = mode };
 

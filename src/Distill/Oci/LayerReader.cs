@@ -42,7 +42,7 @@ public sealed record LayerReaderEntry
 /// </summary>
 public sealed class LayerReader : IDisposable, IAsyncDisposable
 {
-    private readonly Stream _expanded;
+    private readonly GuardedStream _expanded;
     private readonly CountingReadStream _compressed;
     private readonly TarReader _tar;
     private bool _ended;
@@ -59,6 +59,9 @@ public sealed class LayerReader : IDisposable, IAsyncDisposable
 
     /// <summary>The compression found by magic bytes.</summary>
     public LayerCompression Compression { get; }
+
+    /// <summary>Uncompressed bytes read so far; after the last entry, the size of the whole tar stream.</summary>
+    public long ExpandedBytes => _expanded.ExpandedBytes;
 
     public static LayerReader Open(Stream blob, LayerReaderOptions? options = null, bool leaveOpen = false) =>
         new(blob, options ?? new LayerReaderOptions(), leaveOpen);
@@ -95,6 +98,8 @@ public sealed class LayerReader : IDisposable, IAsyncDisposable
 
     private static LayerReaderEntry? Convert(TarEntry entry)
     {
+        // Global PAX headers (e.g. from `git archive`) describe the archive, not a file system object.
+        if (entry.EntryType == TarEntryType.GlobalExtendedAttributes) return null;
         var path = ImagePath.NormalizeArchivePath(entry.Name, "layer entry");
         var kind = entry.EntryType switch
         {
@@ -148,6 +153,8 @@ public sealed class LayerReader : IDisposable, IAsyncDisposable
     private sealed class GuardedStream(Stream decompressed, CountingReadStream compressed, bool checkRatio, LayerReaderOptions options) : OneWayStream
     {
         private long _expanded;
+
+        public long ExpandedBytes => _expanded;
 
         public override bool CanRead => true;
         public override bool CanWrite => false;

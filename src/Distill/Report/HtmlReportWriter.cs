@@ -70,9 +70,11 @@ public static class HtmlReportWriter
         if (images.Count > 0 && references.Count > 0)
         {
             html.Append("<p>");
-            foreach (var reference in references)
-                foreach (var image in images)
-                    html.Append(CultureInfo.InvariantCulture, $"{Escape(image.Name)} is {(double)reference.Bytes / Math.Max(1, image.UncompressedSize):0.0}x smaller than {Escape(reference.Label)}. ");
+            var smallest = images.MinBy(i => i.UncompressedSize)!;
+            html.Append(CultureInfo.InvariantCulture, $"{Escape(smallest.Name)} is ");
+            html.Append(string.Join(" and ", references.Select(r =>
+                string.Create(CultureInfo.InvariantCulture, $"{(double)r.Bytes / Math.Max(1, smallest.UncompressedSize):0.0}x smaller than {Escape(r.Label)}"))));
+            html.Append('.');
             html.Append("</p>\n");
         }
     }
@@ -243,7 +245,7 @@ public static class HtmlReportWriter
         html.Append("</table>\n");
     }
 
-    public static string Megabytes(long bytes) => (bytes / 1e6).ToString(bytes < 10_000_000 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + " MB";
+    private static string Megabytes(long bytes) => Pipeline.Files.FormatBytes(bytes);
 
     private static string Bytes(long bytes) => bytes.ToString("N0", CultureInfo.InvariantCulture) + " bytes";
 

@@ -91,6 +91,8 @@ public class ImageOutputTests
             Assert.Equal("hello from distill\n", defaultCommand.StandardOutput);
             var identity = await Podman.RunCheckedAsync("run", "--rm", "--user", "65532", "--read-only", name, "/bin/busybox", "id", "-u");
             Assert.Equal("65532\n", identity.StandardOutput);
+            var home = await Podman.RunCheckedAsync("run", "--rm", name, "/bin/busybox", "stat", "-c", "%u:%g %a", "/home/nonroot", "/tmp", "/bin/busybox");
+            Assert.Equal("65532:65532 755\n0:0 1777\n0:0 755\n", home.StandardOutput);
             var readOnly = await Podman.RunAsync("run", "--rm", "--read-only", name, "/bin/busybox", "touch", "/app/new-file");
             Assert.NotEqual(0, readOnly.ExitCode);
             Assert.Contains("Read-only file system", readOnly.StandardError + readOnly.StandardOutput);
@@ -99,5 +101,44 @@ public class ImageOutputTests
         {
             await Podman.RemoveImageAsync(name);
         }
+    }
+
+    [Fact]
+    public async Task A_failing_write_leaves_no_partial_output_and_keeps_the_previous_one()
+    {
+        using var temp = new TempDirectory();
+        var store = new BlobStore(temp.Combine("store"));
+        var (image, _, app) = await TestImages.BuildAsync(store);
+        var outputs = temp.Combine("out");
+        var archive = Path.Combine(outputs, "image.tar");
+        var layout = Path.Combine(outputs, "layout");
+        await OciArchiveWriter.WriteAsync(image, archive, "1.0", CancellationToken.None);
+        await OciLayoutWriter.WriteAsync(image, layout, "1.0", CancellationToken.None);
+        var archiveBefore = await File.ReadAllBytesAsync(archive);
+
+        // Corrupt the application layer in the store (same size): every output must fail while copying it.
+        var blob = store.GetPath(app.Descriptor.Digest);
+        var bytes = await File.ReadAllBytesAsync(blob);
+        bytes[bytes.Length / 2] ^= 0x55;
+        await File.WriteAllBytesAsync(blob, bytes);
+
+        await Assert.ThrowsAsync<OciException>(() => OciArchiveWriter.WriteAsync(image, archive, "1.0", CancellationToken.None));
+        await Assert.ThrowsAsync<OciException>(() => DockerArchiveWriter.WriteAsync(image, Path.Combine(outputs, "docker.tar"), ["x:1"], CancellationToken.None));
+        await Assert.ThrowsAsync<OciException>(() => OciLayoutWriter.WriteAsync(image, layout, "1.0", CancellationToken.None));
+        await Assert.ThrowsAsync<OciException>(() => OciLayoutWriter.WriteAsync(image, Path.Combine(outputs, "new-layout"), "1.0", CancellationToken.None));
+
+        Assert.Equal(archiveBefore, await File.ReadAllBytesAsync(archive));
+        Assert.Equal(["image.tar", "layout"], Directory.GetFileSystemEntries(outputs).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var reread = await ImageSource.OpenAsync(layout, null, CancellationToken.None);
+        Assert.Equal(image.ManifestDescriptor.Digest, reread.ManifestDescriptor.Digest);
+        Assert.Equal(new FileInfo(blob).Length, new FileInfo(Path.Combine(layout, "blobs", "sha256", app.Descriptor.Digest.Hex)).Length);
+
+        // A directory that is not a layout is never replaced.
+        Directory.CreateDirectory(Path.Combine(outputs, "precious"));
+        await File.WriteAllTextAsync(Path.Combine(outputs, "precious", "notes.txt"), "keep me");
+        await File.WriteAllBytesAsync(blob, bytes.Select((b, i) => i == bytes.Length / 2 ? (byte)(b ^ 0x55) : b).ToArray());
+        var refused = await Assert.ThrowsAsync<OciException>(() => OciLayoutWriter.WriteAsync(image, Path.Combine(outputs, "precious"), "1.0", CancellationToken.None));
+        Assert.Contains("exists and is not an OCI image layout", refused.Message);
+        Assert.Equal("keep me", await File.ReadAllTextAsync(Path.Combine(outputs, "precious", "notes.txt")));
     }
 }

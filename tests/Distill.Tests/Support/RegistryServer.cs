@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Distill.Tests.Support;
@@ -116,22 +115,26 @@ public sealed class RegistryServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until our process answers the registry API on the port (not some other process that took it).</summary>
     private static async Task<bool> WaitForPortAsync(Process process, int port)
     {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited) return false;
             try
             {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
-                return true;
+                using var response = await http.GetAsync($"http://127.0.0.1:{port}/v2/");
+                if (response.Headers.Contains("Docker-Distribution-Api-Version") && !process.HasExited) return true;
             }
-            catch (SocketException)
+            catch (HttpRequestException)
             {
-                await Task.Delay(50);
             }
+            catch (TaskCanceledException)
+            {
+            }
+            await Task.Delay(50);
         }
         return false;
     }

@@ -19,7 +19,7 @@ public static class TestImages
         LayerEntry.FromBytes("etc/passwd", Encoding.ASCII.GetBytes("root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n")),
         LayerEntry.FromBytes("etc/group", Encoding.ASCII.GetBytes("root:x:0:\nnonroot:x:65532:\n")),
         LayerEntry.Directory("tmp", (UnixFileMode)0b1_111_111_111),
-        LayerEntry.Directory("home/nonroot", (UnixFileMode)0b111_101_101),
+        LayerEntry.Directory("home/nonroot", (UnixFileMode)0b111_101_101) with { Uid = 65532, Gid = 65532 },
     ];
 
     public static IReadOnlyList<LayerEntry> AppEntries(string greeting = "hello from distill") =>
