@@ -87,15 +87,19 @@ internal sealed class PlanningRun
         target = program?.Elf ?? FirstAppElf();
 
         ApplyFileRules(program, config);
+        if (program is not null)
+        {
+            // First what the program needs at start: those publish-folder libraries are kept for that reason.
+            mainMap = NewMap();
+            mainMap.LoadProgram(ImagePath.Absolute(AppPath(program.File.Path)), "the program");
+            foreach (var loaded in mainMap.Objects.Skip(1))
+            {
+                AddResolved(loaded.OpenedPath, loaded.Resolution, loaded.Reason);
+            }
+        }
         var imports = ReadManagedImports();
         var programStrings = ScanProgram(program);
         DecideNativeLibraries(program, config, imports, programStrings);
-
-        if (program is not null)
-        {
-            mainMap = NewMap();
-            mainMap.LoadProgram(ImagePath.Absolute(AppPath(program.File.Path)), "the program");
-        }
         LoadPublishedElves(program);
         AddGlobalization(config, programStrings);
         AddTls(programStrings);
