@@ -89,6 +89,21 @@ public sealed partial class ElfFileTests
         Assert.Empty(elf.Needed);
     }
 
+    [Fact]
+    public void A_separate_debug_info_file_is_elf_that_nothing_loads()
+    {
+        using var dir = new TempDirectory();
+        string debug = dir.Combine("curl.dbg");
+        Processes.Check("objcopy", "--only-keep-debug", "/usr/bin/curl", debug);
+
+        var elf = ElfFile.TryRead(debug);
+
+        Assert.NotNull(elf);
+        Assert.Null(elf.Interpreter);
+        Assert.False(elf.IsDynamic);
+        Assert.False(elf.IsProgram);
+    }
+
     private static string? Field(string text, string pattern)
     {
         var match = Regex.Match(text, pattern, RegexOptions.Multiline);
