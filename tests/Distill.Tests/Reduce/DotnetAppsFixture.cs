@@ -6,7 +6,7 @@ namespace Distill.Tests.Reduce;
 /// Three tiny .NET programs published for real, once per test run: a Native AOT hello (invariant globalization, no
 /// crypto), a Native AOT program that uses ICU, SHA-256 through OpenSSL and the system's root certificates, and a
 /// trimmed self-contained hello whose publish folder also carries a test assembly (listed in its deps.json, as when a
-/// project references a test package by mistake).
+/// project references a test package by mistake), and the same hello framework-dependent.
 /// </summary>
 public sealed class DotnetAppsFixture : IAsyncLifetime
 {
@@ -17,6 +17,8 @@ public sealed class DotnetAppsFixture : IAsyncLifetime
     public string WorldlyAot => directory.Combine("out", "worldly");
 
     public string SelfContained => directory.Combine("out", "managed");
+
+    public string FrameworkDependent => directory.Combine("out", "shared");
 
     public const string TinySource = """Console.WriteLine("Hello from Native AOT");""";
 
@@ -39,6 +41,7 @@ public sealed class DotnetAppsFixture : IAsyncLifetime
         await PublishAsync("worldly", WorldlySource, "-p:PublishAot=true", "-p:InvariantGlobalization=false");
         await PublishAsync("managed", ManagedSource, "--self-contained", "-p:PublishTrimmed=true", "-p:InvariantGlobalization=true");
         AddTestAssembly(SelfContained, "managed");
+        await PublishAsync("shared", ManagedSource, "--self-contained", "false");
     }
 
     public Task DisposeAsync()

@@ -111,4 +111,21 @@ public sealed class DotnetAppsTests(DotnetAppsFixture apps) : IClassFixture<Dotn
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.StartsWith("Hello from self-contained 10.", run.Output);
     }
+
+    [Fact]
+    public void A_framework_dependent_app_runs_with_dotnet_and_leaves_runtime_and_libraries_to_the_base()
+    {
+        var plan = Plan(apps.FrameworkDependent, PublishProfile.Framework);
+
+        Assert.Equal(["dotnet", "/app/shared.dll"], plan.Entrypoint);
+        Assert.Equal(["etc/group", "etc/nsswitch.conf", "etc/passwd"], SystemFiles(plan));
+        Assert.Equal(
+        [
+            "shared: apphost: the entrypoint is dotnet /app/shared.dll with the base image's runtime",
+            "shared.pdb: debug symbols (PDB)",
+        ], plan.Dropped.Select(d => $"{d.Path}: {d.Reason}"));
+        Assert.Contains("ICU and OpenSSL are the base image's business (framework profile): not added", plan.Decisions);
+        var wrongProfile = Assert.Throws<ReduceException>(() => Plan(apps.FrameworkDependent, PublishProfile.SelfContained));
+        Assert.Equal("shared.runtimeconfig.json is framework-dependent: the publish folder is not self-contained (use the framework profile)", wrongProfile.Message);
+    }
 }

@@ -162,6 +162,28 @@ public sealed class PlannerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_library_from_an_ld_so_conf_directory_is_found_at_run_time_through_the_planned_environment()
+    {
+        root.Write("etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");
+        root.Write("etc/ld.so.conf.d/extra.conf", "/opt/extra/lib\n");
+        root.Library("opt/extra/lib/libextra.so.1", "libextra.so.1", "int extra(void) { return 7; }");
+        Compile(publish.Combine("prog"), "#include <stdio.h>\nint extra(void);\nint main(void) { printf(\"%d\\n\", extra()); return 0; }",
+            root.Host("opt/extra/lib/libextra.so.1"));
+        File.Delete(publish.Combine("libnative.so"));
+
+        var plan = Plan();
+        string output = Path.Combine(work.Path, "rootfs");
+        await new RootFsWriter().WriteAsync(plan, output);
+
+        Assert.Equal("/opt/extra/lib", plan.Environment["LD_LIBRARY_PATH"]);
+        Assert.Equal("DT_NEEDED of app/prog", plan.Entries.Single(e => e.Path == "opt/extra/lib/libextra.so.1").Reason);
+        Assert.NotEqual(0, Podman.RunRootFs(output, ["/app/prog"]).ExitCode); // the image has no ld.so.cache
+        var run = Podman.RunRootFs(output, ["/app/prog"], environment: plan.Environment);
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal("7\n", run.Output);
+    }
+
+    [Fact]
     public async Task The_writer_writes_exact_modes_symlinks_as_symlinks_and_the_given_time()
     {
         var plan = Plan();

@@ -25,7 +25,8 @@ internal static class Podman
     }
 
     /// <summary>`tar -C DIR -c . | podman import`, then `podman run --rm --user 65532 --read-only IMAGE COMMAND...`.</summary>
-    public static Processes.Result RunRootFs(string rootFs, IReadOnlyList<string> command, string user = "65532")
+    public static Processes.Result RunRootFs(string rootFs, IReadOnlyList<string> command, string user = "65532",
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         string image = $"localhost/distill-test-reduce-{Guid.NewGuid():N}";
         string tarFile = Path.Combine(Path.GetTempPath(), $"{Path.GetFileName(image)}.tar");
@@ -41,7 +42,8 @@ internal static class Podman
             {
                 throw new InvalidOperationException($"podman import failed: {imported.Error}");
             }
-            return Processes.Run("podman", ["run", "--rm", "--network=none", "--user", user, "--read-only", image, .. command],
+            var settings = (environment ?? new Dictionary<string, string>()).SelectMany(e => new[] { "--env", $"{e.Key}={e.Value}" });
+            return Processes.Run("podman", ["run", "--rm", "--network=none", "--user", user, "--read-only", .. settings, image, .. command],
                 environment: Environment, timeout: TimeSpan.FromMinutes(2));
         }
         finally
