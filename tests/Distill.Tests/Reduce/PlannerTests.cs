@@ -360,6 +360,17 @@ public sealed class PlannerTests : IDisposable
     }
 
     [Fact]
+    public void A_publish_folder_symlink_goes_with_the_file_it_leads_to()
+    {
+        File.CreateSymbolicLink(publish.Combine("libunused.so.1"), "libunused.so");
+
+        var plan = Plan();
+
+        Assert.Equal("symlink to libunused.so, which is dropped", plan.Dropped.Single(d => d.Path == "libunused.so.1").Reason);
+        Assert.DoesNotContain(plan.Entries, e => e.Path.StartsWith("app/libunused", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_library_the_program_needs_is_kept_even_when_excluded()
     {
         var plan = Plan(Options with { ExcludePaths = ["libnative.so"] });
