@@ -1,3 +1,4 @@
+using Distill.IO;
 using System.CommandLine;
 using Distill.Cli.Output;
 using Distill.Engine;
@@ -61,7 +62,7 @@ internal static class KubeCommand
                 Console.Out.Write(yaml);
             else
             {
-                AtomicFile.WriteAllText(path, yaml);
+                await AtomicOutput.WriteTextAsync(path, yaml, ct);
                 Terminal.Info($"wrote {path}");
             }
             return CommandRunner.Success;

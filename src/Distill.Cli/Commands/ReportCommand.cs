@@ -1,3 +1,4 @@
+using Distill.IO;
 using System.CommandLine;
 using Distill.Cli.Output;
 using Distill.Oci;
@@ -55,7 +56,7 @@ internal static class ReportCommand
             if (parse.GetValue(html) is { } file)
             {
                 var references = parse.GetValue(noReferences) ? [] : HtmlReportWriter.SeedReferences;
-                AtomicFile.WriteAllText(file, HtmlReportWriter.Write(reports, references));
+                await AtomicOutput.WriteTextAsync(file, HtmlReportWriter.Write(reports, references), ct);
                 Terminal.Line($"html: {Path.GetFullPath(file)}");
             }
             return CommandRunner.Success;

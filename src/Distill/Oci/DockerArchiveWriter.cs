@@ -1,3 +1,4 @@
+using Distill.IO;
 using System.Text.Json.Serialization;
 
 namespace Distill.Oci;

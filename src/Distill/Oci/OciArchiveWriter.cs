@@ -1,3 +1,4 @@
+using Distill.IO;
 namespace Distill.Oci;
 
 /// <summary>

@@ -18,24 +18,13 @@ internal static class BaseImages
     /// <summary>Every path in the base image's final file system (whiteouts applied), without a leading slash.</summary>
     public static async Task<IReadOnlySet<string>> PathsAsync(IImage image, CancellationToken cancellationToken)
     {
-        var paths = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var layer in image.Manifest.Layers)
+        var stack = new LayerStack();
+        for (var index = 0; index < image.Manifest.Layers.Count; index++)
         {
-            await using var reader = LayerReader.Open(image.OpenBlob(layer));
+            await using var reader = LayerReader.Open(image.OpenLayer(index));
             while (await reader.GetNextEntryAsync(cancellationToken).ConfigureAwait(false) is { } entry)
-            {
-                var slash = entry.Path.LastIndexOf('/');
-                var leaf = entry.Path[(slash + 1)..];
-                if (leaf.StartsWith(".wh.", StringComparison.Ordinal))
-                {
-                    var parent = slash < 0 ? "" : entry.Path[..(slash + 1)];
-                    var removed = leaf == ".wh..wh..opq" ? parent : parent + leaf[4..];
-                    paths.RemoveWhere(p => p == removed || p.StartsWith(removed.TrimEnd('/') + "/", StringComparison.Ordinal));
-                    continue;
-                }
-                paths.Add(entry.Path);
-            }
+                stack.Apply(entry, index);
         }
-        return paths;
+        return new HashSet<string>(stack.Entries.Keys, StringComparer.Ordinal);
     }
 }

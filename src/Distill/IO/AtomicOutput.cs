@@ -1,16 +1,16 @@
-namespace Distill.Oci;
+namespace Distill.IO;
 
 /// <summary>
 /// Writes an output file or directory under a temporary name in the same directory and renames it into place only
 /// when it is complete, so a failed or cancelled run never leaves a half-written output under the final name.
 /// </summary>
-internal static class AtomicOutput
+public static class AtomicOutput
 {
     public static async Task WriteFileAsync(string path, Func<FileStream, Task> write)
     {
         var fullPath = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(fullPath)!;
-        if (Directory.Exists(fullPath)) throw new OciException($"output '{path}' is a directory; expected a file path");
+        if (Directory.Exists(fullPath)) throw new DistillException($"output '{path}' is a directory; expected a file path");
         Directory.CreateDirectory(directory);
         var temp = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.tmp-{Guid.NewGuid():N}");
         try
@@ -29,6 +29,14 @@ internal static class AtomicOutput
         }
     }
 
+    /// <summary>Writes a text file (UTF-8) the same way.</summary>
+    public static Task WriteTextAsync(string path, string text, CancellationToken cancellationToken) =>
+        WriteFileAsync(path, async file =>
+        {
+            await using var writer = new StreamWriter(file, new System.Text.UTF8Encoding(false), leaveOpen: true);
+            await writer.WriteAsync(text.AsMemory(), cancellationToken).ConfigureAwait(false);
+        });
+
     /// <summary>
     /// Builds a directory under a temporary name and swaps it in. An existing directory is replaced only when
     /// <paramref name="mayReplace"/> accepts it (for a layout: it is one, or it is empty).
@@ -37,9 +45,9 @@ internal static class AtomicOutput
     {
         var fullPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         var parent = Path.GetDirectoryName(fullPath)!;
-        if (File.Exists(fullPath)) throw new OciException($"output '{path}' is a file; expected a directory path");
+        if (File.Exists(fullPath)) throw new DistillException($"output '{path}' is a file; expected a directory path");
         if (Directory.Exists(fullPath) && !mayReplace(fullPath))
-            throw new OciException($"output directory '{path}' exists and is not an OCI image layout; refusing to replace it");
+            throw new DistillException($"output directory '{path}' exists and is not an OCI image layout; refusing to replace it");
         Directory.CreateDirectory(parent);
         var name = Path.GetFileName(fullPath);
         var temp = Path.Combine(parent, $".{name}.tmp-{Guid.NewGuid():N}");
