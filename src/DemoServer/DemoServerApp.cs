@@ -68,6 +68,11 @@ public sealed class DemoServerApp : IAsyncDisposable
                 });
             })
             .ConfigureWebHost(web => web
+                // The port comes from our options only: ASPNETCORE_URLS / ASPNETCORE_HTTP_PORTS (which container images
+                // set for ordinary ASP.NET Core apps) would only make Kestrel warn that our explicit endpoint wins.
+                .UseSetting(WebHostDefaults.ServerUrlsKey, "")
+                .UseSetting(WebHostDefaults.HttpPortsKey, "")
+                .UseSetting(WebHostDefaults.HttpsPortsKey, "")
                 .UseKestrelCore()
                 .ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, options, requestLog))
                 .Configure(app => app.Run(application.HandleAsync)))

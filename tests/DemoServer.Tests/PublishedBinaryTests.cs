@@ -88,6 +88,26 @@ public sealed class PublishedBinaryTests(PublishedBinaryFixture aot) : IClassFix
     }
 
     [Fact]
+    public async Task As_PID_1_of_its_own_PID_namespace_SIGTERM_stops_it_within_a_second()
+    {
+        // In a container the server is PID 1, where the kernel applies no default signal action.
+        await using var server = await RunningServer.StartAsync(aot.BinaryPath, prefix: ["unshare", "--pid", "--fork", "--kill-child"]);
+        Assert.Equal(1, server.ServerPid);
+        string children = await File.ReadAllTextAsync($"/proc/{server.Process.Id}/task/{server.Process.Id}/children");
+        string hostPid = children.Trim().Split(' ').Single();
+        using (var client = new HttpClient())
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"http://127.0.0.1:{server.Port}/up")).StatusCode);
+        }
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(0, (await ProcessRunner.RunAsync("kill", ["-TERM", hostPid], Short)).ExitCode);
+        await server.Process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"stopping took {clock.Elapsed}");
+        Assert.Equal(0, server.Process.ExitCode);
+        Assert.Contains("Stopped Distill Demo Server", server.Output);
+    }
+
+    [Fact]
     public async Task The_binary_serves_HTTP_and_WebSockets()
     {
         await using var server = await RunningServer.StartAsync(aot.BinaryPath, ["--log-level", "3"]);

@@ -89,7 +89,7 @@ internal static class BuildSummary
             Dropped = result.Plan.Dropped.Select(d => new DroppedJson { Path = d.Path, Bytes = d.Size, Reason = d.Reason }).ToList(),
             PushedTo = result.Push?.Reference.ToString(),
         };
-        Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(summary, CliJsonContext.Default.BuildSummaryJson));
+        Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(summary, CliJsonContext.Readable.BuildSummaryJson));
     }
 }
 
@@ -138,4 +138,14 @@ internal sealed class DroppedJson
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(BuildSummaryJson))]
-internal sealed partial class CliJsonContext : JsonSerializerContext;
+internal sealed partial class CliJsonContext : JsonSerializerContext
+{
+    /// <summary>Like <see cref="JsonSerializerContext"/>'s default, but writes '+' and '&lt;' as they are: the output is for people and jq, not HTML.</summary>
+    public static CliJsonContext Readable { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

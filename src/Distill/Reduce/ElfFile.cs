@@ -202,11 +202,13 @@ public sealed record ElfFile
                     case PtLoad:
                         loads.Add((vaddr, filesz, offset));
                         break;
-                    case PtInterp:
+                    // A segment without file bytes is how a separate debug-info file (objcopy --only-keep-debug,
+                    // the *.dbg of an AOT publish) keeps the headers of its program: nothing a loader can use.
+                    case PtInterp when filesz > 0:
                         interpOffset = offset;
                         interpSize = Size(filesz);
                         break;
-                    case PtDynamic:
+                    case PtDynamic when filesz > 0:
                         dynamicOffset = offset;
                         dynamicSize = Size(filesz);
                         break;

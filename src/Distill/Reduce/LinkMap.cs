@@ -190,20 +190,21 @@ internal sealed class LinkMap(ImageFileSystem fs, ElfCache elves, string working
         }
 
         var searched = new List<string>();
+        var skipped = new List<string>();
         (string Path, Resolution Resolution, ElfFile Elf)? found = null;
         if (name.Contains('/'))
         {
             string path = ExpandTokens(name, loader);
             string absolute = path.StartsWith('/') ? path : workingDirectory.TrimEnd('/') + "/" + path;
             searched.Add(absolute);
-            found = TryOpen(absolute);
+            found = TryOpen(absolute, skipped);
         }
         else
         {
             foreach (var (directory, isConfigured) in SearchDirectories(loader))
             {
                 searched.Add(directory);
-                found = TryOpen(directory.TrimEnd('/') + "/" + name);
+                found = TryOpen(directory.TrimEnd('/') + "/" + name, skipped);
                 if (found is not null)
                 {
                     if (isConfigured && !configuration!.DefaultDirectories.Contains(directory) && !configuredUsed.Contains(directory))
@@ -217,7 +218,8 @@ internal sealed class LinkMap(ImageFileSystem fs, ElfCache elves, string working
         if (found is not { } hit)
         {
             throw new ReduceException(
-                $"{name} needed by {loader.PhysicalPath} not found in sysroot {fs.SysrootDisplay}; searched: {string.Join(", ", searched.Distinct())}");
+                $"{name} needed by {loader.PhysicalPath} not found in sysroot {fs.SysrootDisplay}; searched: {string.Join(", ", searched.Distinct())}" +
+                (skipped.Count == 0 ? "" : $"; skipped: {string.Join(", ", skipped)}"));
         }
 
         foreach (var existing in objects)
@@ -247,7 +249,7 @@ internal sealed class LinkMap(ImageFileSystem fs, ElfCache elves, string working
         return (loaded, true);
     }
 
-    private (string Path, Resolution Resolution, ElfFile Elf)? TryOpen(string path)
+    private (string Path, Resolution Resolution, ElfFile Elf)? TryOpen(string path, List<string> skipped)
     {
         var resolution = fs.Resolve(path);
         if (resolution.Kind != NodeKind.File)
@@ -255,8 +257,14 @@ internal sealed class LinkMap(ImageFileSystem fs, ElfCache elves, string working
             return null;
         }
         var elf = elves.Get(resolution);
-        if (elf is null || !elf.IsDynamic || !elf.IsCompatibleWith(Program.Elf))
+        if (elf is null || !elf.IsDynamic)
         {
+            skipped.Add($"{path} (not a shared object)");
+            return null;
+        }
+        if (!elf.IsCompatibleWith(Program.Elf))
+        {
+            skipped.Add($"{path} ({elf.MachineName}, the program is {Program.Elf.MachineName})");
             return null; // ld.so skips files of another class or machine and keeps searching
         }
         return (NormalizeAbsolute(path), resolution, elf);

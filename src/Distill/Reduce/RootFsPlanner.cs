@@ -87,15 +87,19 @@ internal sealed class PlanningRun
         target = program?.Elf ?? FirstAppElf();
 
         ApplyFileRules(program, config);
+        if (program is not null)
+        {
+            // First what the program needs at start: those publish-folder libraries are kept for that reason.
+            mainMap = NewMap();
+            mainMap.LoadProgram(ImagePath.Absolute(AppPath(program.File.Path)), "the program");
+            foreach (var loaded in mainMap.Objects.Skip(1))
+            {
+                AddResolved(loaded.OpenedPath, loaded.Resolution, loaded.Reason);
+            }
+        }
         var imports = ReadManagedImports();
         var programStrings = ScanProgram(program);
         DecideNativeLibraries(program, config, imports, programStrings);
-
-        if (program is not null)
-        {
-            mainMap = NewMap();
-            mainMap.LoadProgram(ImagePath.Absolute(AppPath(program.File.Path)), "the program");
-        }
         LoadPublishedElves(program);
         AddGlobalization(config, programStrings);
         AddTls(programStrings);
@@ -697,21 +701,22 @@ internal sealed class PlanningRun
             }
             if (file.Kind == NodeKind.Symlink)
             {
-                entries.AddSymlink(path, file.LinkTarget!, verdict.Reason);
-                continue;
+                continue; // below, once the files they may lead to are decided
             }
             bool executable = (file.Mode & AnyExecute) != 0 || ElfOf(file) is { IsProgram: true };
             var mode = executable ? Executable : Regular;
             entries.AddFile(path, file.HostPath, file.Size, mode, verdict.Reason);
         }
-        // Publish-folder symlinks whose target was dropped would dangle: drop them too.
-        foreach (var file in files.Where(f => f.Kind == NodeKind.Symlink))
+        // A publish-folder symlink to a dropped file would dangle in the image: it goes with its target.
+        foreach (var file in files.Where(f => f.Kind == NodeKind.Symlink && verdicts[f.Path].Keep))
         {
             var resolved = fs.Resolve(ImagePath.Absolute(AppPath(file.Path)));
-            if (resolved.Exists && resolved.Kind == NodeKind.File && !entries.Contains(resolved.Path))
+            if (resolved.Kind == NodeKind.File && entries.LayerOf(resolved.Path) == RootFsLayer.Application && !entries.Contains(resolved.Path))
             {
-                throw new ReduceException($"symlink {file.Path} in the publish folder leads to {ImagePath.FileName(resolved.Path)}, which is dropped; --keep or --exclude both");
+                verdicts[file.Path] = (false, $"symlink to {resolved.Path[(appDirectory.Length + 1)..]}, which is dropped");
+                continue;
             }
+            entries.AddSymlink(AppPath(file.Path), file.LinkTarget!, verdicts[file.Path].Reason);
         }
     }
 

@@ -154,6 +154,10 @@ public sealed class FakeRootLoaderTests : IDisposable
 
         AssertSameAsLoader("/opt/foo/bin/prog");
         Assert.Contains($"/{FakeRoot.Multiarch}/libfoo.so.1", OurClosure("/opt/foo/bin/prog"));
+
+        File.Delete(root.Host($"{FakeRoot.Multiarch}/libfoo.so.1"));
+        var error = Assert.Throws<ReduceException>(() => OurClosure("/opt/foo/bin/prog"));
+        Assert.EndsWith("; skipped: /opt/foo/lib/libfoo.so.1 (AArch64, the program is x86-64)", error.Message);
     }
 
     [Fact]
