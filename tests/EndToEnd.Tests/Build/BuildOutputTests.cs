@@ -141,6 +141,11 @@ public sealed class BuildOutputTests(DemoImageFixture demo, ITestOutputHelper ou
         Assert.Equal(demo.OciArchive.ManifestDigest, demo.DockerArchive.ManifestDigest);
         // Bit for bit: the two archive files are identical too.
         Assert.Equal(File.ReadAllBytes(demo.OciArchive.Output), File.ReadAllBytes(demo.SecondOciArchive.Output));
+        // The first build compiled and linked from nothing, the later ones reused its build state: same layers
+        // (only the tag, a config label, differs between the untagged first build and the tagged ones).
+        var firstLayers = Regex.Matches(demo.DefaultBuild.Stdout, @"layer (?<role>system|application) (?<digest>[0-9a-f]{12})")
+            .Select(m => (m.Groups["role"].Value, m.Groups["digest"].Value)).ToList();
+        Assert.Equal(demo.OciArchive.Layers.Select(l => (l.Role, l.Digest["sha256:".Length..][..12])), firstLayers);
         output.WriteLine($"manifest digest {demo.OciArchive.ManifestDigest}; build seconds: {string.Join(", ", demo.BuildSeconds.Select(p => $"{p.Key} {p.Value:0.0}"))}");
     }
 }

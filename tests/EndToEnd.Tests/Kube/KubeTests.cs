@@ -30,7 +30,7 @@ public sealed class KubeTests(DemoImageFixture demo, ITestOutputHelper output)
         var yaml = await File.ReadAllTextAsync(manifests);
         var memory = Regex.Match(yaml, @"(?m)^# Memory: measured: idle RSS (?<idle>[\d.]+) MiB, peak RSS under load (?<peak>[\d.]+) MiB$");
         Assert.True(memory.Success, yaml + "\n" + result.Describe());
-        Assert.True(double.Parse(memory.Groups["idle"].Value) > 1, "an idle RSS under 1 MiB was not measured");
+        Assert.True(double.Parse(memory.Groups["idle"].Value, System.Globalization.CultureInfo.InvariantCulture) > 1, "an idle RSS under 1 MiB was not measured");
         foreach (var expected in new[] { "kind: Deployment", "kind: Service", "replicas: 1", $"hostPort: {hostPort}", "hostIP: \"127.0.0.1\"",
                      "runAsNonRoot: true", "runAsUser: 65532", "readOnlyRootFilesystem: true", "allowPrivilegeEscalation: false",
                      "drop: [\"ALL\"]", "type: RuntimeDefault", "mountPath: /tmp", "path: \"/up\"" })

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Distill.EndToEnd.Tests.Support;
 using Distill.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Distill.EndToEnd.Tests.Registry;
 
@@ -9,7 +10,7 @@ namespace Distill.EndToEnd.Tests.Registry;
 /// wrong credentials with our one-line error, and `skopeo copy` pulls the image back identical.
 /// </summary>
 [Collection(DemoImageCollection.Name)]
-public sealed class RegistryTests(DemoImageFixture demo, AuthRegistryFixture registry) : IClassFixture<AuthRegistryFixture>
+public sealed class RegistryTests(DemoImageFixture demo, AuthRegistryFixture registry, ITestOutputHelper output) : IClassFixture<AuthRegistryFixture>
 {
     private string[] Credentials => ["--insecure", "--username", AuthRegistryFixture.User, "--password-stdin"];
 
@@ -47,6 +48,7 @@ public sealed class RegistryTests(DemoImageFixture demo, AuthRegistryFixture reg
         Assert.True(result.ErrorLines.Count == 1, result.Describe());
         Assert.Matches("(?i)authenticat|credential|unauthorized", result.ErrorLines[0]);
         Assert.DoesNotContain("not-the-password", result.Stdout + result.Stderr);
+        output.WriteLine(result.ErrorLines[0]);
         var tags = await ProcessRunner.RunAsync("skopeo", ["list-tags", "--tls-verify=false", "--creds", $"{AuthRegistryFixture.User}:{registry.Password}", $"docker://{registry.Address}/demo"]);
         Assert.DoesNotContain("\"wrong\"", tags.StandardOutput);
     }

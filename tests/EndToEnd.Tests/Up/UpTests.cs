@@ -21,6 +21,8 @@ public sealed class UpTests(DemoImageFixture demo, ITestOutputHelper output)
         var tag = $"distill-e2e-up-{_suffix}:1.0";
         await using var podman = new PodmanScope();
         podman.Image("localhost/" + tag);
+        // The name distill derives (distill-NAME): removed even if the run fails half-way.
+        podman.Container($"distill-distill-e2e-up-{_suffix}");
         CliResult result = null!;
         int port = 0;
         for (var attempt = 1; attempt <= 3; attempt++)
