@@ -17,6 +17,7 @@ internal static class KubeCommand
         var port = new Option<int>("--port") { Description = "The port the server listens on in the container", DefaultValueFactory = _ => 8080 };
         var servicePort = new Option<int>("--service-port") { Description = "The port the Service exposes", DefaultValueFactory = _ => 80 };
         var hostPort = new Option<int?>("--host-port") { Description = "Also publish the port on the node (for podman kube play on one machine)" };
+        var hostIp = new Option<string>("--host-ip") { Description = "Node address --host-port binds to (0.0.0.0 for every interface)", DefaultValueFactory = _ => "127.0.0.1" };
         var output = new Option<string?>("--output", "-o") { Description = "Write the manifests to this file (default: stdout)" };
         var measure = new Option<bool>("--measure") { Description = "Run the image in the local engine to measure its memory (default: when an engine is found)", DefaultValueFactory = _ => true };
         var archive = new Option<string?>("--archive") { Description = "Load this image archive into the engine before measuring" };
@@ -25,7 +26,7 @@ internal static class KubeCommand
 
         var command = new Command("kube", "Write a Kubernetes Deployment and Service for an image (hardened, probes on /up, memory sized from a measured run)")
         {
-            image, replicas, name, port, servicePort, hostPort, output, measure, archive, memoryRequest, memoryLimit,
+            image, replicas, name, port, servicePort, hostPort, hostIp, output, measure, archive, memoryRequest, memoryLimit,
         };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async ct =>
         {
@@ -55,6 +56,7 @@ internal static class KubeCommand
                 ContainerPort = containerPort,
                 ServicePort = parse.GetValue(servicePort),
                 HostPort = parse.GetValue(hostPort),
+                HostIp = parse.GetValue(hostPort) is null || parse.GetValue(hostIp) is "0.0.0.0" or "::" ? null : parse.GetValue(hostIp),
                 Memory = memory,
             });
             var path = parse.GetValue(output);

@@ -19,6 +19,8 @@ public static partial class KubeManifestWriter
         ValidatePort(options.ServicePort, "service port");
         if (options.HostPort is { } hostPort)
             ValidatePort(hostPort, "host port");
+        if (options.HostIp is { } hostIp && !System.Net.IPAddress.TryParse(hostIp, out _))
+            throw new DistillException($"host IP '{hostIp}' is not an IP address");
         var name = options.Name ?? NameFromImage(options.Image);
         if (!DnsLabel().IsMatch(name))
             throw new DistillException($"'{name}' is not a valid Kubernetes name (lower-case letters, digits and '-', at most 63)");
@@ -58,7 +60,11 @@ public static partial class KubeManifestWriter
         y.Line(6, "- name: http");
         y.Line(7, $"containerPort: {options.ContainerPort}");
         if (options.HostPort is { } published)
+        {
             y.Line(7, $"hostPort: {published}");
+            if (options.HostIp is { } bindTo)
+                y.Line(7, $"hostIP: {Quote(bindTo)}");
+        }
         y.Line(7, "protocol: TCP");
         Probe(y, "readinessProbe", options, periodSeconds: 5, failureThreshold: 2);
         Probe(y, "livenessProbe", options, periodSeconds: 10, failureThreshold: 3);

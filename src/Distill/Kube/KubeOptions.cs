@@ -19,6 +19,9 @@ public sealed class KubeOptions
     /// <summary>Publish the container port on the node (only for single-machine players such as <c>podman kube play</c>).</summary>
     public int? HostPort { get; init; }
 
+    /// <summary>The node address <see cref="HostPort"/> binds to (e.g. 127.0.0.1); every address when null.</summary>
+    public string? HostIp { get; init; }
+
     public string ProbePath { get; init; } = "/up";
 
     public int RunAsUser { get; init; } = 65532;

@@ -57,9 +57,11 @@ public sealed partial class DotnetPublisher
         var aotCodes = diagnostics.AotCodes();
         if (result.ExitCode != 0)
         {
-            if (options.Profile == PublishProfile.Aot && aotCodes.Count > 0)
+            // A compile error wins over trim/AOT warnings: the code must compile before its AOT use matters.
+            var compileErrors = diagnostics.CompileErrors;
+            if (options.Profile == PublishProfile.Aot && aotCodes.Count > 0 && compileErrors.Count == 0)
                 throw new DistillException(AotIncompatible(project, aotCodes));
-            var first = diagnostics.Errors.FirstOrDefault() ?? $"dotnet publish exited with code {result.ExitCode}";
+            var first = compileErrors.FirstOrDefault() ?? diagnostics.Errors.FirstOrDefault() ?? $"dotnet publish exited with code {result.ExitCode}";
             throw new DistillException($"publish of {Path.GetFileName(project)} failed ({diagnostics.Errors.Count} error(s)): {first}");
         }
         if (options.Profile == PublishProfile.Aot && aotCodes.Count > 0)
@@ -79,12 +81,15 @@ public sealed partial class DotnetPublisher
     {
         private readonly Lock _lock = new();
         private readonly List<string> _errors = [];
+        private readonly List<string> _compileErrors = [];
         private readonly List<string> _warnings = [];
         private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
         private readonly SortedSet<string> _aotCodes = new(StringComparer.Ordinal);
 
         public IReadOnlyList<string> Errors { get { lock (_lock) return [.. _errors]; } }
         public IReadOnlyList<string> Warnings { get { lock (_lock) return [.. _warnings]; } }
+        /// <summary>Errors other than trim/AOT analysis (IL2xxx, IL3xxx) ones.</summary>
+        public IReadOnlyList<string> CompileErrors { get { lock (_lock) return [.. _compileErrors]; } }
         public IReadOnlyCollection<string> AotCodes() { lock (_lock) return [.. _aotCodes]; }
 
         public void Add(string line)
@@ -99,9 +104,13 @@ public sealed partial class DotnetPublisher
                     return;
                 var code = match.Groups["code"].Value;
                 // IL2xxx are trim warnings and IL3xxx AOT warnings: either means the app may break under Native AOT.
-                if (code.StartsWith("IL2", StringComparison.Ordinal) || code.StartsWith("IL3", StringComparison.Ordinal))
+                var analysis = code.StartsWith("IL2", StringComparison.Ordinal) || code.StartsWith("IL3", StringComparison.Ordinal);
+                if (analysis)
                     _aotCodes.Add(code);
-                (match.Groups["kind"].Value == "error" ? _errors : _warnings).Add(text);
+                var error = match.Groups["kind"].Value == "error";
+                (error ? _errors : _warnings).Add(text);
+                if (error && !analysis)
+                    _compileErrors.Add(text);
             }
         }
 

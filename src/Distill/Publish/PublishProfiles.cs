@@ -18,9 +18,11 @@ public static class PublishProfiles
             ["DebugType"] = "none",
             ["GenerateDocumentationFile"] = "false",
         },
-        // Trimmed runtime in one directory, for apps that cannot go AOT.
+        // Trimmed runtime in one directory, for apps that cannot go AOT. PublishAot is turned off explicitly:
+        // a project that sets it (as the demo server does) would otherwise still publish Native AOT.
         PublishProfile.SelfContained => new Dictionary<string, string>
         {
+            ["PublishAot"] = "false",
             ["SelfContained"] = "true",
             ["PublishTrimmed"] = "true",
             ["PublishSingleFile"] = "false",
@@ -30,6 +32,7 @@ public static class PublishProfiles
         // The runtime comes from the base image; no apphost, the entry point is `dotnet App.dll`.
         PublishProfile.Framework => new Dictionary<string, string>
         {
+            ["PublishAot"] = "false",
             ["SelfContained"] = "false",
             ["UseAppHost"] = "false",
             ["DebugType"] = "none",
