@@ -88,7 +88,10 @@ internal static class KubeCommand
             {
                 var loaded = await engine.LoadAsync(archive, ct);
                 if (loaded != reference)
+                {
                     await engine.TagAsync(loaded, reference, ct);
+                    await engine.UntagAsync(loaded, ct);
+                }
             }
             using var client = new HttpClient();
             Terminal.Info($"measuring {image} in {engine.Name}: idle, then 3 s of load on /up, /dw-bench, /bytes/1024");

@@ -44,7 +44,7 @@ internal static class ReportCommand
                 }
                 catch (DistillException ex)
                 {
-                    throw new DistillException($"{path}: {ex.Message}", ex);
+                    throw ex.Message.Contains(path, StringComparison.Ordinal) ? ex : new DistillException($"{path}: {ex.Message}", ex);
                 }
             }
 

@@ -50,13 +50,22 @@ internal static class UpCommand
             await engine.RemoveContainerAsync(container, ct);
             var address = parse.GetValue(bind)!;
             var stopwatch = Stopwatch.StartNew();
-            await engine.RunAsync(new ContainerRunOptions
+            try
             {
-                Image = image,
-                Name = container,
-                Ports = [new PortMapping(address, hostPort, options.Port)],
-                ReadOnly = true,
-            }, ct);
+                await engine.RunAsync(new ContainerRunOptions
+                {
+                    Image = image,
+                    Name = container,
+                    Ports = [new PortMapping(address, hostPort, options.Port)],
+                    ReadOnly = true,
+                }, ct);
+            }
+            catch (DistillException)
+            {
+                // The engine may have created the container before failing (a port in use): leave nothing behind.
+                await engine.RemoveContainerAsync(container, CancellationToken.None);
+                throw;
+            }
 
             var url = new Uri($"http://{(address is "0.0.0.0" or "::" ? "127.0.0.1" : address)}:{hostPort}/");
             ProbeResult answer;
@@ -79,7 +88,7 @@ internal static class UpCommand
             var size = await engine.ImageSizeAsync(image, ct);
 
             Terminal.Line($"running: {image} as container {container} in {engine.Name} (user {result.Plan.User}, read-only root)");
-            Terminal.Line($"image size: {Files.FormatBytes(size)} ({Files.FormatBytes(result.CompressedSize)} compressed)");
+            Terminal.Line($"image size: {Files.FormatBytes(size)} ({Files.FormatBytes(result.CompressedSize + result.BaseCompressedSize)} compressed)");
             Terminal.Line($"run to first 200: {firstAnswer.TotalMilliseconds:0} ms");
             Terminal.Line($"stop it with: {engine.Name} rm -f {container}");
             Terminal.Line($"$ curl {url}up");

@@ -21,7 +21,13 @@ internal static class BuildSummary
             sizes.AddRow($"layer {layer.Role.ToString().ToLowerInvariant()} {layer.Digest.Hex[..12]}",
                 layer.UncompressedSize is { } u ? Files.FormatBytes(u) : "(base)", Files.FormatBytes(layer.CompressedSize));
         }
-        sizes.AddRow("[bold]image[/]", $"[bold]{Files.FormatBytes(result.UncompressedSize)}[/]", $"[bold]{Files.FormatBytes(result.CompressedSize)}[/]");
+        if (result.BaseCompressedSize > 0)
+        {
+            sizes.AddRow("[bold]our layers[/]", $"[bold]{Files.FormatBytes(result.UncompressedSize)}[/]", $"[bold]{Files.FormatBytes(result.CompressedSize)}[/]");
+            sizes.AddRow("[bold]image with its base[/]", "", $"[bold]{Files.FormatBytes(result.CompressedSize + result.BaseCompressedSize)}[/]");
+        }
+        else
+            sizes.AddRow("[bold]image[/]", $"[bold]{Files.FormatBytes(result.UncompressedSize)}[/]", $"[bold]{Files.FormatBytes(result.CompressedSize)}[/]");
         var console = Terminal.Out;
         console.Write(sizes);
 
@@ -76,6 +82,7 @@ internal static class BuildSummary
             RootFsBytes = result.Plan.TotalSize,
             UncompressedBytes = result.UncompressedSize,
             CompressedBytes = result.CompressedSize,
+            BaseCompressedBytes = result.BaseCompressedSize,
             Layers = result.Layers.Select(l => new LayerJson
             {
                 Role = l.Role.ToString().ToLowerInvariant(),
@@ -104,6 +111,7 @@ internal sealed class BuildSummaryJson
     public long RootFsBytes { get; init; }
     public long UncompressedBytes { get; init; }
     public long CompressedBytes { get; init; }
+    public long BaseCompressedBytes { get; init; }
     public required List<LayerJson> Layers { get; init; }
     public required Dictionary<string, double> StageSeconds { get; init; }
     public required List<KeptJson> Kept { get; init; }

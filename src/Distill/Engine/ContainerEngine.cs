@@ -57,6 +57,10 @@ public sealed partial class ContainerEngine
     public Task TagAsync(string image, string newName, CancellationToken cancellationToken = default) =>
         RunCheckedAsync(["tag", image, newName], cancellationToken);
 
+    /// <summary>Removes one name of an image, leaving the image and its other names.</summary>
+    public Task UntagAsync(string name, CancellationToken cancellationToken = default) =>
+        Name == "docker" ? RunCheckedAsync(["rmi", name], cancellationToken) : RunCheckedAsync(["untag", name, name], cancellationToken);
+
     /// <summary>Starts a container in the background and returns its id.</summary>
     public async Task<string> RunAsync(ContainerRunOptions options, CancellationToken cancellationToken = default)
     {

@@ -39,15 +39,15 @@ public static class AtomicOutput
 
     /// <summary>
     /// Builds a directory under a temporary name and swaps it in. An existing directory is replaced only when
-    /// <paramref name="mayReplace"/> accepts it (for a layout: it is one, or it is empty).
+    /// <paramref name="checkReplaceable"/> does not throw for it (for a layout: it is one, or it is empty).
     /// </summary>
-    public static async Task WriteDirectoryAsync(string path, Func<string, bool> mayReplace, Func<string, Task> write)
+    public static async Task WriteDirectoryAsync(string path, Action<string> checkReplaceable, Func<string, Task> write)
     {
         var fullPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         var parent = Path.GetDirectoryName(fullPath)!;
         if (File.Exists(fullPath)) throw new DistillException($"output '{path}' is a file; expected a directory path");
-        if (Directory.Exists(fullPath) && !mayReplace(fullPath))
-            throw new DistillException($"output directory '{path}' exists and is not an OCI image layout; refusing to replace it");
+        if (Directory.Exists(fullPath))
+            checkReplaceable(fullPath);
         Directory.CreateDirectory(parent);
         var name = Path.GetFileName(fullPath);
         var temp = Path.Combine(parent, $".{name}.tmp-{Guid.NewGuid():N}");

@@ -90,7 +90,7 @@ internal sealed class TarImageFiles : IImageFiles
         catch (Exception e) when (CompressionDetector.IsCorruptData(e))
         {
             throw new OciException(members.Count == 0
-                ? $"'{archive}' is not a tar archive ({e.Message})"
+                ? $"'{archive}' is not a tar archive, so not an image archive"
                 : $"'{archive}' is truncated or corrupt after {members.Count} members ({e.Message})", e);
         }
         if (members.Count == 0) throw new OciException($"'{archive}' is not an image archive: it holds no files");

@@ -10,7 +10,11 @@ namespace Distill.Oci;
 public static class OciLayoutWriter
 {
     public static Task WriteAsync(IImage image, string directory, string? refName, CancellationToken cancellationToken) =>
-        AtomicOutput.WriteDirectoryAsync(directory, IsLayoutOrEmpty, async temp =>
+        AtomicOutput.WriteDirectoryAsync(directory, existing =>
+        {
+            if (!IsLayoutOrEmpty(existing))
+                throw new OciException($"output directory '{directory}' exists and is not an OCI image layout; refusing to replace it");
+        }, async temp =>
         {
             var blobDirectory = Path.Combine(temp, "blobs", Digest.Sha256Algorithm);
             Directory.CreateDirectory(blobDirectory);

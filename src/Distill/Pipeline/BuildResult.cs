@@ -51,8 +51,12 @@ public sealed record BuildResult
     /// <summary>The image ID as engines show it: the config digest.</summary>
     public Digest ConfigDigest => Image.Manifest.Config.Digest;
 
-    public long CompressedSize => Layers.Sum(l => l.CompressedSize);
+    /// <summary>Compressed bytes of the layers this build wrote (not the base image's).</summary>
+    public long CompressedSize => Layers.Where(l => l.Role != LayerRole.Base).Sum(l => l.CompressedSize);
 
-    /// <summary>Uncompressed bytes of the layers whose tar size is known (all but base layers).</summary>
-    public long UncompressedSize => Layers.Sum(l => l.UncompressedSize ?? 0);
+    /// <summary>Uncompressed bytes of the layers this build wrote (not the base image's).</summary>
+    public long UncompressedSize => Layers.Where(l => l.Role != LayerRole.Base).Sum(l => l.UncompressedSize ?? 0);
+
+    /// <summary>Compressed bytes of the base image's layers (0 without a base).</summary>
+    public long BaseCompressedSize => Layers.Where(l => l.Role == LayerRole.Base).Sum(l => l.CompressedSize);
 }
