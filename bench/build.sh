@@ -35,15 +35,8 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc -l | xargs printf '%.2f'; }
 ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
-mb() { echo "$1 / 1000000" | bc -l | xargs printf '%.2f MB'; }
 min() { printf '%s\n' "$@" | sort -g | head -1; }
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
+. bench/lib.sh
 
 echo "bench: building the distill CLI; the demo server is copied to $work/app (its own obj/ and bin/)" >&2
 dotnet build src/Distill.Cli -c Release -o "$work/cli" -nologo -v:q >"$work/cli.log" 2>&1 || { cat "$work/cli.log"; exit 1; }
@@ -142,21 +135,14 @@ sdk_compressed=$(compressed_bytes "oci-archive:$work/sdk-1.tar")
 ours_dbg=$(dbg_bytes "oci-archive:$ours_archive")
 sdk_dbg=$(dbg_bytes "oci-archive:$work/sdk-1.tar")
 
-first200() { # IMAGE NAME → median milliseconds from `podman run` to the first 200 on /up
-  local image=$1 name=$2 times=() port start
-  for _ in $(seq "$STARTS"); do
-    port=$(free_port)
-    start=$(now)
-    podman run -d --name "$name" -p "127.0.0.1:$port:8080" "$image" >/dev/null
-    until curl -sf -o /dev/null "http://127.0.0.1:$port/up"; do sleep 0.005; done
-    times+=("$(echo "($(now) - $start) * 1000" | bc -l)")
-    podman rm -f "$name" >/dev/null
-  done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.0f", a[int((NR+1)/2)]}'
-}
 # Alternate the two images' starts too.
-ours_start=$(first200 "$tag_base/ours:1" distill-bench-ours)
-sdk_start=$(first200 "$tag_base/sdk:1" distill-bench-sdk)
+ours_times=() sdk_times=()
+for _ in $(seq "$STARTS"); do
+  ours_times+=("$(podman_first200_ms "$tag_base/ours:1" distill-bench-ours)")
+  sdk_times+=("$(podman_first200_ms "$tag_base/sdk:1" distill-bench-sdk)")
+done
+ours_start=$(printf '%s\n' "${ours_times[@]}" | median)
+sdk_start=$(printf '%s\n' "${sdk_times[@]}" | median)
 
 row() { printf '%-42s %16s %16s %16s %10s\n' "$@"; }
 echo

@@ -41,34 +41,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-# A loopback port nothing answers on (other tests on this machine pick ports too).
-free_port() {
-  local p
-  while :; do
-    p=$(( 20000 + RANDOM % 30000 ))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else print int((a[NR/2] + a[NR/2+1]) / 2) }'; }
-
-# Milliseconds from `podman run -d` to the first 200 on /up (polled every 10 ms, 20 s at most).
-start_to_first_200() {
-  local image=$1 name=$2 port t0 t
-  port=$(free_port)
-  t0=$(now_ms)
-  podman run -d --name "$name" -p "127.0.0.1:$port:8080" "$image" >/dev/null 2>&1
-  containers+=("$name")
-  while :; do
-    if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port/up")" = 200 ]; then
-      t=$(now_ms); break
-    fi
-    [ $(( $(now_ms) - t0 )) -gt 20000 ] && { t=""; break; }
-    sleep 0.01
-  done
-  podman rm -f -t 5 "$name" >/dev/null 2>&1 || true
-  [ -n "$t" ] && echo $((t - t0))
-}
+. bench/lib.sh
 
 declare -A size_mb gzip_mb build_s start_ms shown
 for v in "${variants[@]}"; do
@@ -83,7 +56,7 @@ for v in "${variants[@]}"; do
   shown[$v]=$(podman image ls --format '{{.Size}}' "$image")
   gzip_mb[$v]=$(podman save "$image" 2>/dev/null | gzip -6 | wc -c | awk '{ printf "%.1f", $1 / 1e6 }')
   echo "== starting $v $runs times"
-  start_ms[$v]=$(for r in $(seq 1 "$runs"); do start_to_first_200 "$image" "distill-bench-$v-$suffix-$r"; done | median)
+  start_ms[$v]=$(for r in $(seq 1 "$runs"); do podman_first200_ms "$image" "distill-bench-$v-$suffix-$r"; done | median)
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }'; }

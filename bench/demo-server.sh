@@ -32,15 +32,8 @@ dotnet publish src/DemoServer -c Release -r linux-x64 --self-contained false -p:
   --artifacts-path "$work/artifacts-jit" -nologo -v:q >"$work/jit.log" 2>&1 || { cat "$work/jit.log"; exit 1; }
 clang -O2 -o "$work/first200" bench/first200.c
 
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
+. bench/lib.sh
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
@@ -116,7 +109,6 @@ runtime_version=$("$work/aot/demo-server" --version | sed 's/.*\.NET\/\(.*\))/\1
 jit_runtime=$(du -sbc "$runtime_dir/Microsoft.NETCore.App/$runtime_version" "$runtime_dir/Microsoft.AspNetCore.App/$runtime_version" 2>/dev/null | tail -1 | cut -f1)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
-mb() { awk -v b="$1" 'BEGIN { printf "%.2f MB", b / 1000000 }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 
 echo
