@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Distill.Tests.Support;
 
 namespace Distill.Cli.Tests;
 
@@ -17,7 +18,7 @@ public class ToolPackageTests
             // of the same version; the pack keeps the usual cache (it restores the repository's own projects).
             var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(work.FullName, "packages") };
 
-            await RunAsync("dotnet", ["pack", Path.Combine(RepositoryRoot(), "src", "Distill.Cli"), "-c", "Release", "-o", feed, "-nologo"], new Dictionary<string, string>());
+            await RunAsync("dotnet", ["pack", Path.Combine(RepositoryRoot.Path, "src", "Distill.Cli"), "-c", "Release", "-o", feed, "-nologo"], new Dictionary<string, string>());
             Assert.Single(Directory.GetFiles(feed, "Distill.Tool.*.nupkg"));
             await RunAsync("dotnet", ["tool", "install", "Distill.Tool", "--tool-path", tools, "--add-source", feed], environment);
 
@@ -31,16 +32,6 @@ public class ToolPackageTests
         {
             work.Delete(recursive: true);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Distill.slnx")))
-                return directory.FullName;
-        }
-        throw new InvalidOperationException("the repository root (Distill.slnx) is not above the test's folder");
     }
 
     private static async Task<string> RunAsync(string program, string[] arguments, IReadOnlyDictionary<string, string> environment)

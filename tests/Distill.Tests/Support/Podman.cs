@@ -33,17 +33,3 @@ public static class Podman
         return environment;
     }
 }
-
-public static class RepositoryRoot
-{
-    public static string Path { get; } = Find();
-
-    private static string Find()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(directory.FullName, "Distill.slnx"))) return directory.FullName;
-        }
-        throw new InvalidOperationException("cannot find the repository root (Distill.slnx) above " + AppContext.BaseDirectory);
-    }
-}

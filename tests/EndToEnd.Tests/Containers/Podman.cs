@@ -1,3 +1,4 @@
+using RepositoryRoot = Distill.Tests.Support.RepositoryRoot;
 using Distill.Processes;
 
 namespace Distill.EndToEnd.Tests.Containers;
