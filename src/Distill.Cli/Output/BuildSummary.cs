@@ -46,26 +46,23 @@ internal static class BuildSummary
         foreach (var decision in plan.Decisions)
             Terminal.Line($"note: {decision}");
 
-        var kept = new Table().Border(TableBorder.Simple).Title("Kept in the image")
-            .AddColumn("path").AddColumn(new TableColumn("size").RightAligned()).AddColumn("layer").AddColumn("why");
+        // Plain lines rather than a table: paths and reasons are long, and a line that wraps still reads.
+        Terminal.Line("kept in the image (size, layer, path, why):");
         foreach (var entry in plan.Entries.Where(e => e.Kind != RootFsEntryKind.Directory))
         {
-            kept.AddRow(Markup.Escape("/" + entry.Path + (entry.Kind == RootFsEntryKind.Symlink ? " -> " + entry.LinkTarget : "")),
-                entry.Kind == RootFsEntryKind.File ? Files.FormatBytes(entry.Size) : "",
-                entry.Layer.ToString().ToLowerInvariant(), Markup.Escape(entry.Reason));
+            var size = entry.Kind == RootFsEntryKind.File ? Files.FormatBytes(entry.Size) : "link";
+            var path = "/" + entry.Path + (entry.Kind == RootFsEntryKind.Symlink ? " -> " + entry.LinkTarget : "");
+            Terminal.Line($"  {size,9}  {entry.Layer.ToString().ToLowerInvariant(),-11} {path}  ({entry.Reason})");
         }
-        console.Write(kept);
 
         if (plan.ProvidedByBase.Count > 0)
             Terminal.Line($"{plan.ProvidedByBase.Count} needed paths are provided by the base image and not added again.");
 
         if (plan.Dropped.Count > 0)
         {
-            var dropped = new Table().Border(TableBorder.Simple).Title("Dropped from the publish folder")
-                .AddColumn("file").AddColumn(new TableColumn("size").RightAligned()).AddColumn("why");
+            Terminal.Line("dropped from the publish folder (size, file, why):");
             foreach (var file in plan.Dropped)
-                dropped.AddRow(Markup.Escape(file.Path), Files.FormatBytes(file.Size), Markup.Escape(file.Reason));
-            console.Write(dropped);
+                Terminal.Line($"  {Files.FormatBytes(file.Size),9}  {file.Path}  ({file.Reason})");
         }
     }
 
