@@ -34,13 +34,19 @@ internal static class ReportCommand
                 LayerLimits = new LayerReaderOptions { MaxExpandedBytes = parse.GetValue(maxExpanded), MaxExpansionRatio = parse.GetValue(maxRatio) },
             });
             var reports = new List<ImageReport>();
-            foreach (var path in parse.GetValue(images)!)
+            var paths = parse.GetValue(images)!;
+            // Images are named by file; two files of the same name (out/a/x.tar, out/b/x.tar) also get their folder.
+            var clashing = paths.GroupBy(NameOf).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+            foreach (var path in paths)
             {
                 IImage image;
                 try
                 {
                     image = await ImageSource.OpenAsync(path, null, ct);
-                    reports.Add(await analyzer.AnalyzeAsync(image, NameOf(path), Path.GetFullPath(path), ct));
+                    var name = clashing.Contains(NameOf(path))
+                        ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(Path.TrimEndingDirectorySeparator(path)))) + "/" + NameOf(path)
+                        : NameOf(path);
+                    reports.Add(await analyzer.AnalyzeAsync(image, name, Path.GetFullPath(path), ct));
                 }
                 catch (DistillException ex)
                 {
