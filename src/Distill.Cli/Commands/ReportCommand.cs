@@ -34,19 +34,13 @@ internal static class ReportCommand
                 LayerLimits = new LayerReaderOptions { MaxExpandedBytes = parse.GetValue(maxExpanded), MaxExpansionRatio = parse.GetValue(maxRatio) },
             });
             var reports = new List<ImageReport>();
-            var paths = parse.GetValue(images)!;
-            // Images are named by file; two files of the same name (out/a/x.tar, out/b/x.tar) also get their folder.
-            var clashing = paths.GroupBy(NameOf).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
-            foreach (var path in paths)
+            foreach (var path in parse.GetValue(images)!)
             {
                 IImage image;
                 try
                 {
                     image = await ImageSource.OpenAsync(path, null, ct);
-                    var name = clashing.Contains(NameOf(path))
-                        ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(Path.TrimEndingDirectorySeparator(path)))) + "/" + NameOf(path)
-                        : NameOf(path);
-                    reports.Add(await analyzer.AnalyzeAsync(image, name, Path.GetFullPath(path), ct));
+                    reports.Add(await analyzer.AnalyzeAsync(image, NameOf(path), Path.GetFullPath(path), ct));
                 }
                 catch (DistillException ex)
                 {
@@ -54,6 +48,7 @@ internal static class ReportCommand
                 }
             }
 
+            reports = Distinguish(reports);
             foreach (var report in reports)
                 Print(report, parse.GetValue(top));
             if (reports.Count > 1)
@@ -68,6 +63,20 @@ internal static class ReportCommand
             return CommandRunner.Success;
         }, cancellationToken));
         return command;
+    }
+
+    /// <summary>
+    /// Images are named by file. Files of one name that hold different images (out/a/x.tar, out/b/x.tar) are named by
+    /// their path instead; the same image in several files (x.oci.tar, x.docker.tar) keeps its one name.
+    /// </summary>
+    private static List<ImageReport> Distinguish(List<ImageReport> reports)
+    {
+        var ambiguous = reports.GroupBy(r => r.Name).Where(g => g.Select(r => r.ManifestDigest).Distinct().Count() > 1)
+            .Select(g => g.Key).ToHashSet();
+        // Folder and file name tell most apart; where even those repeat, the whole path does.
+        static string Short(ImageReport r) => Path.Combine(Path.GetFileName(Path.GetDirectoryName(r.Source)) ?? "", Path.GetFileName(r.Source));
+        var shortRepeats = reports.Where(r => ambiguous.Contains(r.Name)).GroupBy(Short).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+        return reports.Select(r => !ambiguous.Contains(r.Name) ? r : r with { Name = shortRepeats.Contains(Short(r)) ? r.Source : Short(r) }).ToList();
     }
 
     private static string NameOf(string path)

@@ -50,6 +50,23 @@ public sealed class ReportTests(DemoImageFixture demo, PodmanBuiltImage podmanBu
     }
 
     [Fact]
+    public async Task Different_images_in_files_of_the_same_name_are_told_apart_by_their_folder()
+    {
+        var podmanArchive = await podmanBuilt.GetArchiveAsync(demo);
+        using var work = new TempDirectory("distill-e2e-names");
+        Directory.CreateDirectory(work.Combine("ours"));
+        Directory.CreateDirectory(work.Combine("podman"));
+        File.Copy(demo.OciArchive.Output, work.Combine("ours", "image.tar"));
+        File.Copy(podmanArchive, work.Combine("podman", "image.tar"));
+
+        var result = await DistillCli.RunCheckedAsync(["report", work.Combine("ours", "image.tar"), work.Combine("podman", "image.tar")]);
+
+        var table = result.Stdout[result.Stdout.IndexOf("Side by side", StringComparison.Ordinal)..];
+        Assert.Matches(@"(?m)^\s*ours/image\.tar\s+2\s+", table);
+        Assert.Matches(@"(?m)^\s*podman/image\.tar\s+3\s+", table);
+    }
+
+    [Fact]
     public async Task Several_images_are_compared_and_the_html_page_renders_in_chromium()
     {
         var podmanArchive = await podmanBuilt.GetArchiveAsync(demo);
