@@ -46,7 +46,7 @@ internal sealed class BuildArguments
             Base = parse.GetValue(Base),
             Includes = parse.GetValue(Include) ?? [],
             Sysroot = parse.GetValue(Sysroot)!,
-            Tls = parse.GetValue(Tls) switch { "always" => TlsMode.Always, "never" => TlsMode.Never, _ => TlsMode.Auto },
+            Tls = TlsFrom(parse.GetValue(Tls)),
             Port = parse.GetValue(ContainerPort),
             PublishProperties = Pairs(parse.GetValue(Property), "--property"),
             Labels = Pairs(parse.GetValue(Label), "--label"),
@@ -70,7 +70,11 @@ internal sealed class BuildArguments
         return pairs;
     }
 
-    private static Option<string> Choice(string name, string description, params string[] values)
+    /// <summary>The --tls values (auto, always, never) as the reduce stage's mode.</summary>
+    public static TlsMode TlsFrom(string? value) => value switch { "always" => TlsMode.Always, "never" => TlsMode.Never, _ => TlsMode.Auto };
+
+    /// <summary>An option that takes one of <paramref name="values"/>, the first being the default.</summary>
+    public static Option<string> Choice(string name, string description, params string[] values)
     {
         var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => values[0] };
         option.AcceptOnlyFromAmong(values);

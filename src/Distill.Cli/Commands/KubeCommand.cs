@@ -95,7 +95,13 @@ internal static class KubeCommand
             }
             using var client = new HttpClient();
             Terminal.Info($"measuring {image} in {engine.Name}: idle, then 3 s of load on /up, /dw-bench, /bytes/1024");
-            await using var session = await ContainerSession.StartAsync(engine, client, image, containerPort, "/up", TimeSpan.FromSeconds(30), ct);
+            var port = LoopbackPort.FindFree();
+            await using var session = await ContainerSession.StartAsync(engine, client, new ContainerRunOptions
+            {
+                Image = image,
+                Name = $"distill-measure-{Guid.NewGuid():N}"[..28],
+                Ports = [new PortMapping("127.0.0.1", port, containerPort)],
+            }, new Uri($"http://127.0.0.1:{port}/up"), TimeSpan.FromSeconds(30), ct);
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
             var pid = await engine.MainProcessIdAsync(session.Id, ct);
             var measured = await new MemoryMeter(client).MeasureAsync(pid, session.BaseUrl, ["/up", "/dw-bench", "/bytes/1024"], ct);

@@ -16,14 +16,12 @@ internal static class ReduceCommand
     {
         var publish = new Argument<string>("PUBLISH_DIR") { Description = "A dotnet publish output folder" };
         var output = new Option<string>("--output", "-o") { Description = "The root file system folder to write (must not exist or be empty)", Required = true };
-        var profile = new Option<string>("--profile") { Description = "How the folder was published", DefaultValueFactory = _ => "aot" };
-        profile.AcceptOnlyFromAmong("aot", "self-contained", "framework");
+        var profile = BuildArguments.Choice("--profile", "How the folder was published", "aot", "self-contained", "framework");
         var include = new Option<string[]>("--include") { Description = "Add a file or folder of the system root, relative to it, with the libraries it needs" };
         var exclude = new Option<string[]>("--exclude") { Description = "Leave out publish-folder files (relative paths, * and ? wildcards)" };
         var keep = new Option<string[]>("--keep") { Description = "Keep publish-folder files a rule would drop (relative paths, wildcards)" };
         var sysroot = new Option<string>("--sysroot") { Description = "Take system files from this root", DefaultValueFactory = _ => "/" };
-        var tls = new Option<string>("--tls") { Description = "Add OpenSSL and CA certificates: auto, always, never", DefaultValueFactory = _ => "auto" };
-        tls.AcceptOnlyFromAmong("auto", "always", "never");
+        var tls = BuildArguments.Choice("--tls", "Add OpenSSL and CA certificates: auto, always, never", "auto", "always", "never");
         var main = new Option<string?>("--main") { Description = "The main program's file name, when the folder has several" };
         var invariant = new Option<bool?>("--invariant-globalization") { Description = "Whether the app was published with invariant globalization (default: read or detected)" };
 
@@ -42,7 +40,7 @@ internal static class ReduceCommand
                 Includes = parse.GetValue(include) ?? [],
                 ExcludePaths = parse.GetValue(exclude) ?? [],
                 KeepPaths = parse.GetValue(keep) ?? [],
-                Tls = parse.GetValue(tls) switch { "always" => TlsMode.Always, "never" => TlsMode.Never, _ => TlsMode.Auto },
+                Tls = BuildArguments.TlsFrom(parse.GetValue(tls)),
                 MainProgram = parse.GetValue(main),
                 InvariantGlobalization = parse.GetValue(invariant),
             }, ct);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Distill.Cli.Output;
 using Distill.Engine;
 using Distill.Pipeline;
@@ -46,58 +45,45 @@ internal static class UpCommand
             }
 
             var image = await engine.LoadAsync(result.OutputPath, ct);
-            var container = parse.GetValue(name) ?? "distill-" + KubeSafe(result.Tag);
+            var container = parse.GetValue(name) ?? "distill-" + ContainerName(result.Tag);
             await engine.RemoveContainerAsync(container, ct);
             var address = parse.GetValue(bind)!;
-            var stopwatch = Stopwatch.StartNew();
-            try
-            {
-                await engine.RunAsync(new ContainerRunOptions
-                {
-                    Image = image,
-                    Name = container,
-                    Ports = [new PortMapping(address, hostPort, options.Port)],
-                    ReadOnly = true,
-                }, ct);
-            }
-            catch (DistillException)
-            {
-                // The engine may have created the container before failing (a port in use): leave nothing behind.
-                await engine.RemoveContainerAsync(container, CancellationToken.None);
-                throw;
-            }
-
             var url = new Uri($"http://{(address is "0.0.0.0" or "::" ? "127.0.0.1" : address)}:{hostPort}/");
-            ProbeResult answer;
+            ContainerSession session;
             using (var client = new HttpClient())
             {
                 try
                 {
-                    answer = await new HttpProbe(client).WaitForOkAsync(new Uri(url, "up"), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+                    // Not disposed: the container keeps running after distill exits.
+                    session = await ContainerSession.StartAsync(engine, client, new ContainerRunOptions
+                    {
+                        Image = image,
+                        Name = container,
+                        Ports = [new PortMapping(address, hostPort, options.Port)],
+                        ReadOnly = true,
+                    }, new Uri(url, "up"), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
                 }
-                catch (DistillException)
+                catch (ContainerStartException ex)
                 {
-                    var logs = await engine.LogsAsync(container, ct);
-                    foreach (var line in logs.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(20))
+                    foreach (var line in ex.Logs.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(20))
                         Terminal.Info("  | " + line);
-                    await engine.RemoveContainerAsync(container, ct);
                     throw;
                 }
             }
-            var firstAnswer = stopwatch.Elapsed;
             var size = await engine.ImageSizeAsync(image, ct);
 
             Terminal.Line($"running: {image} as container {container} in {engine.Name} (user {result.Plan.User}, read-only root)");
             Terminal.Line($"image size: {Files.FormatBytes(size)} ({Files.FormatBytes(result.CompressedSize + result.BaseCompressedSize)} compressed)");
-            Terminal.Line($"run to first 200: {firstAnswer.TotalMilliseconds:0} ms");
+            Terminal.Line($"run to first 200: {session.FirstAnswer.Elapsed.TotalMilliseconds:0} ms");
             Terminal.Line($"stop it with: {engine.Name} rm -f {container}");
             Terminal.Line($"$ curl {url}up");
-            Terminal.Line(answer.Body.TrimEnd('\n'));
+            Terminal.Line(session.FirstAnswer.Body.TrimEnd('\n'));
             return CommandRunner.Success;
         }, cancellationToken));
         return command;
     }
 
-    private static string KubeSafe(string tag) =>
+    /// <summary>The repository part of the tag with everything but letters and digits made '-': demo-server:latest → demo-server.</summary>
+    private static string ContainerName(string tag) =>
         new string(tag[..tag.LastIndexOf(':')].Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()).Trim('-');
 }

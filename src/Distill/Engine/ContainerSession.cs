@@ -1,8 +1,11 @@
+using System.Diagnostics;
+
 namespace Distill.Engine;
 
 /// <summary>
-/// A container started for a short job (a measurement, a probe): started, answered on /up, then stopped and
-/// removed on dispose, whatever happened in between.
+/// A container started and seen answering: run, then polled until its probe URL answers 200. If either step fails
+/// the container is removed (with its log kept in the exception), so a failed start leaves nothing behind. Disposing
+/// removes it too; a caller that wants it to keep running (distill up) does not dispose it.
 /// </summary>
 public sealed class ContainerSession : IAsyncDisposable
 {
@@ -20,25 +23,34 @@ public sealed class ContainerSession : IAsyncDisposable
 
     public Uri BaseUrl { get; }
 
-    /// <summary>The first 200 answer of the probe path, and the time from run to it.</summary>
+    /// <summary>The first 200 answer of the probe URL, and the time from run to it.</summary>
     public ProbeResult FirstAnswer { get; }
 
     public static async Task<ContainerSession> StartAsync(
-        ContainerEngine engine, HttpClient client, string image, int containerPort, string probePath,
-        TimeSpan timeout, CancellationToken cancellationToken)
+        ContainerEngine engine, HttpClient client, ContainerRunOptions run, Uri probeUrl, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var port = LoopbackPort.FindFree();
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        var id = await engine.RunAsync(new ContainerRunOptions
-        {
-            Image = image,
-            Ports = [new PortMapping("127.0.0.1", port, containerPort)],
-        }, cancellationToken).ConfigureAwait(false);
-        var baseUrl = new Uri($"http://127.0.0.1:{port}/");
+        var started = Stopwatch.StartNew();
+        string id;
         try
         {
-            var answer = await new HttpProbe(client).WaitForOkAsync(new Uri(baseUrl, probePath), timeout, cancellationToken).ConfigureAwait(false);
-            return new ContainerSession(engine, id, baseUrl, answer with { Elapsed = started.Elapsed });
+            id = await engine.RunAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DistillException) when (run.Name is not null)
+        {
+            // The engine may have created the container before failing (a port in use).
+            await engine.RemoveContainerAsync(run.Name, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        try
+        {
+            var answer = await new HttpProbe(client).WaitForOkAsync(probeUrl, timeout, cancellationToken).ConfigureAwait(false);
+            return new ContainerSession(engine, id, new Uri(probeUrl, "/"), answer with { Elapsed = started.Elapsed });
+        }
+        catch (DistillException ex)
+        {
+            var logs = await engine.LogsAsync(id, CancellationToken.None).ConfigureAwait(false);
+            await engine.RemoveContainerAsync(id, CancellationToken.None).ConfigureAwait(false);
+            throw new ContainerStartException(ex.Message, logs, ex);
         }
         catch
         {
@@ -49,4 +61,10 @@ public sealed class ContainerSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync() =>
         await _engine.RemoveContainerAsync(Id, CancellationToken.None).ConfigureAwait(false);
+}
+
+/// <summary>A container ran but never answered; <see cref="Logs"/> holds what it wrote before it was removed.</summary>
+public sealed class ContainerStartException(string message, string logs, Exception inner) : DistillException(message, inner)
+{
+    public string Logs { get; } = logs;
 }

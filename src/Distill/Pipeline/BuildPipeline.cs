@@ -26,6 +26,7 @@ public sealed class BuildPipeline(IBuildObserver? observer = null)
         var baseImage = options.Base is null ? null
             : await BaseImages.OpenAsync(options.Base, registry, work.Blobs, cancellationToken).ConfigureAwait(false);
 
+        long publishFolderBytes = 0;
         var publish = await TimeAsync(BuildStage.Publish, $"dotnet publish ({PublishProfiles.Name(options.Profile)})", times, async () =>
         {
             var result = await new DotnetPublisher().PublishAsync(new PublishOptions
@@ -35,7 +36,8 @@ public sealed class BuildPipeline(IBuildObserver? observer = null)
                 OutputDirectory = work.PublishFor(project, options.Profile),
                 Properties = options.PublishProperties,
             }, _observer.PublishOutput, cancellationToken).ConfigureAwait(false);
-            return (result, $"{Files.CountFiles(result.OutputDirectory)} files, {Files.FormatBytes(Files.DirectorySize(result.OutputDirectory))} in {result.Duration.TotalSeconds:0.0} s");
+            publishFolderBytes = Files.DirectorySize(result.OutputDirectory);
+            return (result, $"{Files.CountFiles(result.OutputDirectory)} files, {Files.FormatBytes(publishFolderBytes)} in {result.Duration.TotalSeconds:0.0} s");
         }).ConfigureAwait(false);
 
         var plan = await TimeAsync(BuildStage.Reduce, "computing the root file system", times, async () =>
@@ -86,7 +88,7 @@ public sealed class BuildPipeline(IBuildObserver? observer = null)
             Publish = publish,
             Plan = plan,
             Layers = layers,
-            PublishFolderBytes = Files.DirectorySize(publish.OutputDirectory),
+            PublishFolderBytes = publishFolderBytes,
             StageTimes = times,
             Push = pushed,
         };

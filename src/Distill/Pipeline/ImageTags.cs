@@ -9,7 +9,8 @@ public static partial class ImageTags
     public static string Resolve(string? tag, RootFsPlan plan)
     {
         if (tag is not null)
-            return tag.Contains(':', StringComparison.Ordinal) && !tag.EndsWith(':') && tag.LastIndexOf(':') > tag.LastIndexOf('/') ? tag : tag + ":latest";
+            // A ':' after the last '/' is a tag's ("registry:5000/demo" has none).
+            return tag.LastIndexOf(':') > tag.LastIndexOf('/') && !tag.EndsWith(':') ? tag : tag + ":latest";
         // The program is the last entrypoint element that is a path: /app/demo-server, or /app/Api.dll under dotnet.
         var program = Path.GetFileNameWithoutExtension(plan.Entrypoint.Last(e => e.StartsWith('/')));
         var name = NotNameCharacters().Replace(program.ToLowerInvariant(), "-").Trim('-', '.', '_');
