@@ -1,3 +1,4 @@
+using Distill.Tests.Support;
 using System.Text.Json.Nodes;
 
 namespace Distill.Tests.Reduce;
@@ -52,19 +53,7 @@ public sealed class DotnetAppsFixture : IAsyncLifetime
 
     private async Task PublishAsync(string name, string source, params string[] properties)
     {
-        string project = directory.Combine("src", name);
-        Directory.CreateDirectory(project);
-        await File.WriteAllTextAsync(Path.Combine(project, name + ".csproj"), """
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <Nullable>enable</Nullable>
-              </PropertyGroup>
-            </Project>
-            """);
-        await File.WriteAllTextAsync(Path.Combine(project, "Program.cs"), source);
+        string project = await TestProjects.WriteConsoleAsync(directory.Combine("src", name), name, source);
         var result = await Task.Run(() => Processes.Run("dotnet",
             ["publish", project, "-c", "Release", "-r", "linux-x64", "-o", directory.Combine("out", name), "-nologo", .. properties],
             environment: new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" },

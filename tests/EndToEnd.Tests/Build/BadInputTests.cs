@@ -72,23 +72,8 @@ public sealed class BadInputTests : IDisposable
         AssertNoImageWritten();
     }
 
-    private async Task<string> WriteProjectAsync(string name, string program)
-    {
-        var folder = _work.Combine(name);
-        Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(Path.Combine(folder, name + ".csproj"), """
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <Nullable>enable</Nullable>
-              </PropertyGroup>
-            </Project>
-            """);
-        await File.WriteAllTextAsync(Path.Combine(folder, "Program.cs"), program);
-        return folder;
-    }
+    private Task<string> WriteProjectAsync(string name, string program) =>
+        TestProjects.WriteConsoleAsync(_work.Combine(name), name, program);
 
     private static string SingleError(CliResult result)
     {
