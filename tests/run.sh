@@ -43,6 +43,17 @@ for project in tests/*/*.csproj; do
   skipped=$((skipped + ${total:-0} - ${executed:-0}))
 done
 
+# The names of failed tests again, just above the totals, so the end of a long log says what broke.
+if [ "$failed" -gt 0 ]; then
+  echo "=== failed tests"
+  for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n 's/.*testName="\([^"]*\)".*/FAILED \1/p'
+    # The first line of each failure message, to tell a flaky timeout from a real fault.
+    awk '/<Message>/{sub(/.*<Message>/,""); print "  " substr($0,1,300)}' "$trx"
+  done
+fi
+
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
 echo "$line"
