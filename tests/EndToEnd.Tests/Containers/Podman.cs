@@ -19,11 +19,17 @@ internal static class Podman
     public static Task<ProcessResult> RunAsync(IEnumerable<string> arguments, CancellationToken cancellationToken) =>
         RunProgramAsync("podman", arguments, cancellationToken);
 
-    /// <summary>Any program (bash for the stand-in script) with the same settings, from the repository root.</summary>
-    public static Task<ProcessResult> RunProgramAsync(string program, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+    /// <summary>podman from a folder of the repository (a variant's, as a user who did <c>cd</c> into it).</summary>
+    public static Task<ProcessResult> RunInAsync(string folder, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        RunProgramAsync("podman", arguments, cancellationToken, folder);
+
+    /// <summary>Any program (bash for the stand-in script) with the same settings, from the repository root
+    /// or from <paramref name="folder"/> under it.</summary>
+    public static Task<ProcessResult> RunProgramAsync(string program, IEnumerable<string> arguments, CancellationToken cancellationToken,
+        string folder = "") =>
         ProcessRunner.RunAsync(program, arguments, new ProcessRunOptions
         {
-            WorkingDirectory = RepositoryRoot.Path,
+            WorkingDirectory = System.IO.Path.Combine(RepositoryRoot.Path, folder),
             Environment = Settings,
         }, cancellationToken);
 

@@ -1,0 +1,1 @@
+containers/aot-2-stage/Containerfile
