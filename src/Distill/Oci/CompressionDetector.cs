@@ -37,14 +37,9 @@ internal static class CompressionDetector
     public static bool IsCorruptData(Exception e) =>
         e is InvalidDataException or EndOfStreamException or FormatException or ZstdSharp.ZstdException;
 
-    private sealed class PrefixedReadStream(byte[] prefix, Stream inner) : OneWayStream
+    private sealed class PrefixedReadStream(byte[] prefix, Stream inner) : ReadThroughStream(inner, leaveOpen: false)
     {
         private int _prefixUsed;
-
-        public override bool CanRead => true;
-        public override bool CanWrite => false;
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -55,21 +50,10 @@ internal static class CompressionDetector
                 _prefixUsed += n;
                 return n;
             }
-            return inner.Read(buffer);
+            return Inner.Read(buffer);
         }
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            _prefixUsed < prefix.Length ? ValueTask.FromResult(Read(buffer.Span)) : inner.ReadAsync(buffer, cancellationToken);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) inner.Dispose();
-            base.Dispose(disposing);
-        }
+            _prefixUsed < prefix.Length ? ValueTask.FromResult(Read(buffer.Span)) : Inner.ReadAsync(buffer, cancellationToken);
     }
 }

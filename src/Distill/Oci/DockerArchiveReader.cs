@@ -103,36 +103,20 @@ internal static class DockerArchiveReader
         return (Digest.FromHash(stored.GetCurrentHash()), compression);
     }
 
-    private sealed class HashingReadStream(Stream inner, IncrementalHash hash) : OneWayStream
+    private sealed class HashingReadStream(Stream inner, IncrementalHash hash) : ReadThroughStream(inner, leaveOpen: false)
     {
-        public override bool CanRead => true;
-        public override bool CanWrite => false;
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
         public override int Read(Span<byte> buffer)
         {
-            var n = inner.Read(buffer);
+            var n = Inner.Read(buffer);
             hash.AppendData(buffer[..n]);
             return n;
         }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            var n = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
             hash.AppendData(buffer.Span[..n]);
             return n;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) inner.Dispose();
-            base.Dispose(disposing);
         }
     }
 }

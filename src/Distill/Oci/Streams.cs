@@ -13,6 +13,32 @@ internal abstract class OneWayStream : Stream
     public override void Flush() { }
 }
 
+/// <summary>Base for read-only streams that pass an inner stream's bytes through, looking at them on the way.</summary>
+internal abstract class ReadThroughStream(Stream inner, bool leaveOpen) : OneWayStream
+{
+    protected Stream Inner { get; } = inner;
+
+    public override bool CanRead => true;
+    public override bool CanWrite => false;
+
+    public abstract override int Read(Span<byte> buffer);
+
+    public abstract override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default);
+
+    public sealed override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public sealed override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public sealed override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !leaveOpen) Inner.Dispose();
+        base.Dispose(disposing);
+    }
+}
+
 /// <summary>A write-only stream that hashes (sha256) and counts what passes through on its way to an inner stream.</summary>
 internal sealed class HashingWriteStream(Stream inner, bool leaveOpen) : OneWayStream
 {
@@ -79,30 +105,24 @@ internal sealed class HashingWriteStream(Stream inner, bool leaveOpen) : OneWayS
 /// A read-only stream that hashes what is read and, at the end of the content, checks size and digest against what a
 /// descriptor promised. It throws rather than return more bytes than promised, so a corrupt blob is never used silently.
 /// </summary>
-internal sealed class VerifyingReadStream(Stream inner, Digest expected, long expectedSize, string what) : OneWayStream
+internal sealed class VerifyingReadStream(Stream inner, Digest expected, long expectedSize, string what)
+    : ReadThroughStream(inner, leaveOpen: false)
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long _read;
     private bool _verified;
 
-    public override bool CanRead => true;
-    public override bool CanWrite => false;
     public override long Length => expectedSize;
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
-        var n = inner.Read(Limit(buffer));
+        var n = Inner.Read(Limit(buffer));
         return Account(buffer[..n], n, buffer.Length);
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var n = await inner.ReadAsync(Limit(buffer), cancellationToken).ConfigureAwait(false);
+        var n = await Inner.ReadAsync(Limit(buffer), cancellationToken).ConfigureAwait(false);
         return Account(buffer.Span[..n], n, buffer.Length);
     }
 
@@ -128,15 +148,9 @@ internal sealed class VerifyingReadStream(Stream inner, Digest expected, long ex
         return n;
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
-        {
-            _hash.Dispose();
-            inner.Dispose();
-        }
+        if (disposing) _hash.Dispose();
         base.Dispose(disposing);
     }
 }
@@ -273,35 +287,19 @@ internal sealed class ExactLengthReadStream(Stream inner, long length, string wh
 }
 
 /// <summary>A read-only stream that counts bytes and lets a callback object to the running total (limits, progress).</summary>
-internal sealed class CountingReadStream(Stream inner, Action<long>? onRead, bool leaveOpen) : OneWayStream
+internal sealed class CountingReadStream(Stream inner, Action<long>? onRead, bool leaveOpen) : ReadThroughStream(inner, leaveOpen)
 {
     public long BytesRead { get; private set; }
 
-    public override bool CanRead => true;
-    public override bool CanWrite => false;
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
+    public override int Read(Span<byte> buffer) => Count(Inner.Read(buffer));
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        Count(await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
 
     private int Count(int n)
     {
         BytesRead += n;
         onRead?.Invoke(BytesRead);
         return n;
-    }
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing && !leaveOpen) inner.Dispose();
-        base.Dispose(disposing);
     }
 }
