@@ -110,10 +110,10 @@ public sealed class DemoServerApp : IAsyncDisposable
         limits.MaxRequestLineSize = 8 * 1024;
         limits.MaxRequestHeadersTotalSize = 32 * 1024;
         limits.MaxRequestHeaderCount = 100;
-        limits.KeepAliveTimeout = TimeSpan.FromSeconds(30);
-        limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-        limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
-        limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+        limits.KeepAliveTimeout = options.KeepAliveTimeout;
+        limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
+        limits.MinRequestBodyDataRate = new MinDataRate(options.MinDataRateBytesPerSecond, options.MinDataRateGracePeriod);
+        limits.MinResponseDataRate = new MinDataRate(options.MinDataRateBytesPerSecond, options.MinDataRateGracePeriod);
         void Listen(ListenOptions listen)
         {
             listen.Protocols = HttpProtocols.Http1; // HTTP/1.1 like Zinc; WebSockets upgrade from it

@@ -52,6 +52,21 @@ public sealed class DemoServerOptions
     /// <summary>How often /ws-status pushes a status line.</summary>
     public TimeSpan StatusPushInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>A client must send its request line and headers within this time (slow-loris); then 408 and close.</summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>An idle keep-alive connection is closed after this time.</summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// After this grace period a client that sends its body, or reads the answer, slower than
+    /// <see cref="MinDataRateBytesPerSecond"/> is cut off. Kestrel checks once a second, so it must be over 1 s.
+    /// </summary>
+    public TimeSpan MinDataRateGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The slowest body upload or answer download tolerated after the grace period.</summary>
+    public double MinDataRateBytesPerSecond { get; init; } = 240;
+
     /// <summary>How long a stop waits for requests in flight before closing their connections.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 
@@ -71,6 +86,10 @@ public sealed class DemoServerOptions
         Check(WebSocketIdleTimeout > TimeSpan.Zero, "WebSocket idle timeout must be positive");
         Check(StatusPushInterval > TimeSpan.Zero, "status push interval must be positive");
         Check(ShutdownTimeout >= TimeSpan.Zero, "shutdown timeout must not be negative");
+        Check(RequestHeadersTimeout > TimeSpan.Zero, "request headers timeout must be positive");
+        Check(KeepAliveTimeout > TimeSpan.Zero, "keep-alive timeout must be positive");
+        Check(MinDataRateGracePeriod > TimeSpan.FromSeconds(1), "min data rate grace period must be over 1 second");
+        Check(MinDataRateBytesPerSecond > 0, "min data rate must be positive");
     }
 
     private static void Check(bool condition, string message)
