@@ -54,13 +54,13 @@ public sealed class DotnetAppsFixture : IAsyncLifetime
     private async Task PublishAsync(string name, string source, params string[] properties)
     {
         string project = await TestProjects.WriteConsoleAsync(directory.Combine("src", name), name, source);
-        var result = await Task.Run(() => Processes.Run("dotnet",
+        var result = await ProcessRunner.RunAsync("dotnet",
             ["publish", project, "-c", "Release", "-r", "linux-x64", "-o", directory.Combine("out", name), "-nologo", .. properties],
-            environment: new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" },
-            timeout: TimeSpan.FromMinutes(5)));
+            environment: new Dictionary<string, string?> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" },
+            timeout: TimeSpan.FromMinutes(5));
         if (result.ExitCode != 0)
         {
-            throw new InvalidOperationException($"dotnet publish of {name} failed: {result.Output}{result.Error}");
+            throw new InvalidOperationException($"dotnet publish of {name} failed: {result.StandardOutput}{result.StandardError}");
         }
     }
 

@@ -1,3 +1,4 @@
+using Distill.Tests.Support;
 using System.Security.Cryptography;
 using Distill.Publish;
 using Distill.Reduce;
@@ -17,7 +18,7 @@ public sealed class DotnetAppsTests(DotnetAppsFixture apps) : IClassFixture<Dotn
         return new RootFsPlanner().Plan(adjust is null ? options : adjust(options));
     }
 
-    private async Task<Processes.Result> RunAsync(RootFsPlan plan)
+    private async Task<ProcessResult> RunAsync(RootFsPlan plan)
     {
         string rootFs = Path.Combine(work.Path, "rootfs-" + Guid.NewGuid().ToString("N"));
         await new RootFsWriter().WriteAsync(plan, rootFs);
@@ -43,8 +44,8 @@ public sealed class DotnetAppsTests(DotnetAppsFixture apps) : IClassFixture<Dotn
         Assert.Contains("TLS: not used, no OpenSSL added", plan.Decisions);
 
         var run = await RunAsync(plan);
-        Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Equal("Hello from Native AOT\n", run.Output);
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        Assert.Equal("Hello from Native AOT\n", run.StandardOutput);
     }
 
     [Fact]
@@ -62,9 +63,9 @@ public sealed class DotnetAppsTests(DotnetAppsFixture apps) : IClassFixture<Dotn
         Assert.Contains(plan.Decisions, d => d.StartsWith("ICU ", StringComparison.Ordinal) && d.Contains("the program carries the ICU loader", StringComparison.Ordinal));
 
         var run = await RunAsync(plan);
-        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.True(run.ExitCode == 0, run.StandardError);
         string hash = Convert.ToHexString(SHA256.HashData("distill"u8)).ToLowerInvariant();
-        Assert.Equal($"sha256={hash} roots=some month=mars\n", run.Output);
+        Assert.Equal($"sha256={hash} roots=some month=mars\n", run.StandardOutput);
     }
 
     [Fact]
@@ -108,8 +109,8 @@ public sealed class DotnetAppsTests(DotnetAppsFixture apps) : IClassFixture<Dotn
         Assert.Equal(["/app/managed"], plan.Entrypoint);
 
         var run = await RunAsync(plan);
-        Assert.True(run.ExitCode == 0, run.Error);
-        Assert.StartsWith("Hello from self-contained 10.", run.Output);
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        Assert.StartsWith("Hello from self-contained 10.", run.StandardOutput);
     }
 
     [Fact]

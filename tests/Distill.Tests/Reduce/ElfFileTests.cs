@@ -1,3 +1,4 @@
+using Distill.Tests.Support;
 using System.Text.RegularExpressions;
 using Distill.Reduce;
 
@@ -29,7 +30,7 @@ public sealed partial class ElfFileTests
     public void Reads_what_readelf_reads(string file)
     {
         var elf = ElfFile.TryRead(file);
-        string readelf = Processes.Check("readelf", "-W", "-h", "-l", "-d", file);
+        string readelf = ProcessRunner.Check("readelf", "-W", "-h", "-l", "-d", file);
 
         Assert.NotNull(elf);
         Assert.Equal(Field(readelf, @"Machine:\s+(.+)") == "Advanced Micro Devices X86-64" ? 62 : -1, elf.Machine);
@@ -94,7 +95,7 @@ public sealed partial class ElfFileTests
     {
         using var dir = new TempDirectory();
         string debug = dir.Combine("curl.dbg");
-        Processes.Check("objcopy", "--only-keep-debug", "/usr/bin/curl", debug);
+        ProcessRunner.Check("objcopy", "--only-keep-debug", "/usr/bin/curl", debug);
 
         var elf = ElfFile.TryRead(debug);
 

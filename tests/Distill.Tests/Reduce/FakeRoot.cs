@@ -1,3 +1,4 @@
+using Distill.Tests.Support;
 namespace Distill.Tests.Reduce;
 
 /// <summary>
@@ -70,7 +71,7 @@ internal sealed class FakeRoot : IDisposable
         File.WriteAllText(sourceFile, source);
         try
         {
-            Processes.Check("gcc", ["-o", output, sourceFile, .. links.Select(Host), .. flags]);
+            ProcessRunner.Check("gcc", ["-o", output, sourceFile, .. links.Select(Host), .. flags]);
         }
         finally
         {
@@ -80,8 +81,8 @@ internal sealed class FakeRoot : IDisposable
     }
 
     /// <summary>Runs a program of the root inside it.</summary>
-    public Processes.Result Run(string program, params string[] arguments) =>
-        Processes.Run("unshare", ["--mount", "--fork", $"--root={directory.Path}", "--mount-proc", program, .. arguments]);
+    public ProcessResult Run(string program, params string[] arguments) =>
+        ProcessRunner.Run("unshare", ["--mount", "--fork", $"--root={directory.Path}", "--mount-proc", program, .. arguments]);
 
     /// <summary>What glibc's loader inside the root maps for a program: resolved paths, and names it could not find.</summary>
     public (HashSet<string> Found, HashSet<string> Missing) Trace(string program)
@@ -89,7 +90,7 @@ internal sealed class FakeRoot : IDisposable
         var result = Run(Loader, "--list", program);
         var found = new List<string> { program };
         var missing = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var rawLine in (result.Output + "\n" + result.Error).Split('\n'))
+        foreach (var rawLine in (result.StandardOutput + "\n" + result.StandardError).Split('\n'))
         {
             var line = rawLine.Trim();
             if (line.Length == 0 || line.StartsWith("linux-vdso", StringComparison.Ordinal))
@@ -119,7 +120,7 @@ internal sealed class FakeRoot : IDisposable
         }
         if (found.Count == 1 && missing.Count == 0)
         {
-            throw new InvalidOperationException($"the loader listed nothing for {program}: {result.Error}{result.Output}");
+            throw new InvalidOperationException($"the loader listed nothing for {program}: {result.StandardError}{result.StandardOutput}");
         }
         return (RealPaths(found).ToHashSet(StringComparer.Ordinal), missing);
     }
@@ -130,9 +131,9 @@ internal sealed class FakeRoot : IDisposable
         var result = Run("/usr/bin/readlink", ["-f", "--", .. paths]);
         if (result.ExitCode != 0)
         {
-            throw new InvalidOperationException($"readlink in the root failed: {result.Error}");
+            throw new InvalidOperationException($"readlink in the root failed: {result.StandardError}");
         }
-        return result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
     /// <summary>Runs ldconfig inside the root, as a package installation would, so its loader has an ld.so.cache.</summary>
@@ -141,7 +142,7 @@ internal sealed class FakeRoot : IDisposable
         var result = Run("/usr/sbin/ldconfig");
         if (result.ExitCode != 0)
         {
-            throw new InvalidOperationException($"ldconfig in the root failed: {result.Error}");
+            throw new InvalidOperationException($"ldconfig in the root failed: {result.StandardError}");
         }
     }
 

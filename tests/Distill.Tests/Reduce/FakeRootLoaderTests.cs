@@ -50,7 +50,7 @@ public sealed class FakeRootLoaderTests : IDisposable
 
         AssertSameAsLoader("/opt/foo/bin/prog");
         Assert.Contains("/opt/foo/lib/libbar.so.1", OurClosure("/opt/foo/bin/prog"));
-        Assert.Equal("42\n", root.Run("/opt/foo/bin/prog").Output);
+        Assert.Equal("42\n", root.Run("/opt/foo/bin/prog").StandardOutput);
     }
 
     [Fact]
@@ -181,7 +181,7 @@ public sealed class FakeRootLoaderTests : IDisposable
         root.Program("opt/foo/bin/prog", Main, ["opt/foo/lib/libfoo.so.1"], "-Wl,-rpath,$ORIGIN/../lib", "-Wl,--enable-new-dtags");
         root.Symlink("usr/bin/prog", "../../opt/foo/bin/prog");
 
-        Assert.Equal("42\n", root.Run("/usr/bin/prog").Output); // the kernel and ld.so agree: $ORIGIN is /opt/foo/bin
+        Assert.Equal("42\n", root.Run("/usr/bin/prog").StandardOutput); // the kernel and ld.so agree: $ORIGIN is /opt/foo/bin
         var closure = OurClosure("/usr/bin/prog");
         Assert.Contains("/opt/foo/lib/libfoo.so.1", closure);
         Assert.Contains("/opt/foo/bin/prog", closure);

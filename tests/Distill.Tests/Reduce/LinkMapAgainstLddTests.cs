@@ -1,3 +1,4 @@
+using Distill.Tests.Support;
 using Distill.Reduce;
 
 namespace Distill.Tests.Reduce;
@@ -35,7 +36,7 @@ public sealed class LinkMapAgainstLddTests
         var fs = new ImageFileSystem("/", "app", null);
         var map = new LinkMap(fs, new ElfCache(), "/");
         map.LoadProgram(program, "test");
-        var actual = Processes.RealPaths(map.Objects.Select(o => o.Resolution.HostPath)).ToHashSet();
+        var actual = ProcessRunner.RealPaths(map.Objects.Select(o => o.Resolution.HostPath)).ToHashSet();
 
         Assert.True(expected.Count > 1, $"ldd found nothing for {program}");
         Assert.Equal(expected.Order(StringComparer.Ordinal), actual.Order(StringComparer.Ordinal));
@@ -51,7 +52,7 @@ public sealed class LinkMapAgainstLddTests
     private static HashSet<string> LddClosure(string program)
     {
         var paths = new List<string> { program };
-        foreach (var rawLine in Processes.Check("ldd", program).Split('\n'))
+        foreach (var rawLine in ProcessRunner.Check("ldd", program).Split('\n'))
         {
             var line = rawLine.Trim();
             if (line.Length == 0 || line.StartsWith("linux-vdso", StringComparison.Ordinal))
@@ -64,6 +65,6 @@ public sealed class LinkMapAgainstLddTests
             int paren = rest.IndexOf(" (", StringComparison.Ordinal);
             paths.Add(paren >= 0 ? rest[..paren] : rest);
         }
-        return Processes.RealPaths(paths).ToHashSet();
+        return ProcessRunner.RealPaths(paths).ToHashSet();
     }
 }

@@ -1,3 +1,4 @@
+using Distill.Tests.Support;
 using System.Runtime.Versioning;
 using Distill.Publish;
 using Distill.Reduce;
@@ -61,7 +62,7 @@ public sealed class PlannerTests : IDisposable
         File.WriteAllText(file, source);
         try
         {
-            Processes.Check("gcc", ["-o", output, file, .. flags]);
+            ProcessRunner.Check("gcc", ["-o", output, file, .. flags]);
         }
         finally
         {
@@ -152,13 +153,13 @@ public sealed class PlannerTests : IDisposable
         await new RootFsWriter().WriteAsync(plan, output);
 
         var contained = Podman.RunRootFs(output, ["/app/prog"]);
-        Assert.True(contained.ExitCode == 0, contained.Error);
-        Assert.Equal("answer=42 uid=65532 name=app tmp=writable\n", contained.Output);
+        Assert.True(contained.ExitCode == 0, contained.StandardError);
+        Assert.Equal("answer=42 uid=65532 name=app tmp=writable\n", contained.StandardOutput);
 
         Directory.CreateDirectory(Path.Combine(output, "proc")); // a mount point for unshare; container runtimes make their own
-        var direct = Processes.Run("unshare", ["--mount", "--fork", $"--root={output}", "--mount-proc", "/app/prog"]);
-        Assert.True(direct.ExitCode == 0, direct.Error);
-        Assert.Equal("answer=42 uid=0 name=root tmp=writable\n", direct.Output);
+        var direct = ProcessRunner.Run("unshare", ["--mount", "--fork", $"--root={output}", "--mount-proc", "/app/prog"]);
+        Assert.True(direct.ExitCode == 0, direct.StandardError);
+        Assert.Equal("answer=42 uid=0 name=root tmp=writable\n", direct.StandardOutput);
     }
 
     [Fact]
@@ -179,8 +180,8 @@ public sealed class PlannerTests : IDisposable
         Assert.Equal("DT_NEEDED of app/prog", plan.Entries.Single(e => e.Path == "opt/extra/lib/libextra.so.1").Reason);
         Assert.NotEqual(0, Podman.RunRootFs(output, ["/app/prog"]).ExitCode); // the image has no ld.so.cache
         var run = Podman.RunRootFs(output, ["/app/prog"], environment: plan.Environment);
-        Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Equal("7\n", run.Output);
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        Assert.Equal("7\n", run.StandardOutput);
     }
 
     [Fact]
@@ -217,7 +218,7 @@ public sealed class PlannerTests : IDisposable
         Assert.Equal("1777", Octal(File.GetUnixFileMode(Path.Combine(output, "tmp"))));
         Assert.Equal(File.ReadAllBytes(publish.Combine("prog")), File.ReadAllBytes(Path.Combine(output, "app/prog")));
         Assert.Equal(SystemFiles.Group, File.ReadAllText(Path.Combine(output, "etc/group")));
-        var found = Processes.Check("find", output, "-mindepth", "1").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var found = ProcessRunner.Check("find", output, "-mindepth", "1").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(plan.Entries.Select(e => Path.Combine(output, e.Path)).Order(StringComparer.Ordinal), found.Order(StringComparer.Ordinal));
     }
 

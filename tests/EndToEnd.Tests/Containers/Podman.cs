@@ -4,17 +4,13 @@ using Distill.Processes;
 namespace Distill.EndToEnd.Tests.Containers;
 
 /// <summary>
-/// Runs the podman command line from the repository root, with the project's containers.conf when the caller
-/// set none (these machines need it; tests/run.sh sets it too).
+/// Runs the podman command line from the repository root with the tests' podman settings
+/// (<see cref="Distill.Tests.Support.Podman.Environment"/>), on the library's cancellable runner: image builds
+/// here take minutes and stream a long log, past the shared helper's three-minute timeout.
 /// </summary>
 internal static class Podman
 {
-    private static readonly IReadOnlyDictionary<string, string?> Settings = new Dictionary<string, string?>
-    {
-        ["CONTAINERS_CONF"] = Environment.GetEnvironmentVariable("CONTAINERS_CONF") is { Length: > 0 } own
-            ? own
-            : Path.Combine(RepositoryRoot.Path, ".ci", "containers.conf"),
-    };
+    private static readonly IReadOnlyDictionary<string, string?> Settings = Distill.Tests.Support.Podman.Environment();
 
     public static Task<ProcessResult> RunAsync(IEnumerable<string> arguments, CancellationToken cancellationToken) =>
         RunProgramAsync("podman", arguments, cancellationToken);
