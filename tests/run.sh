@@ -48,9 +48,10 @@ if [ "$failed" -gt 0 ]; then
   echo "=== failed tests"
   for trx in "$results"/*.trx; do
     [ -f "$trx" ] || continue
-    grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n 's/.*testName="\([^"]*\)".*/FAILED \1/p'
-    # The first line of each failure message, to tell a flaky timeout from a real fault.
-    awk '/<Message>/{sub(/.*<Message>/,""); print "  " substr($0,1,300)}' "$trx"
+    # Each failed test's name, then the first line of its message, to tell a flaky timeout from a real fault.
+    awk 'function text(s) { gsub(/&quot;/, "\"", s); gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&amp;/, "\\&", s); return s }
+         /<UnitTestResult / && /outcome="Failed"/ { match($0, /testName="[^"]*"/); print "FAILED " text(substr($0, RSTART + 10, RLENGTH - 11)); want = 1 }
+         want && /<Message>/ { sub(/.*<Message>/, ""); print "  " text(substr($0, 1, 300)); want = 0 }' "$trx"
   done
 fi
 

@@ -86,8 +86,7 @@ public sealed class SlowClientTests(ShortLimitsServerFixture server) : IClassFix
     public async Task An_answer_the_client_does_not_read_is_cut_off()
     {
         const int size = 16 * 1024 * 1024;
-        using var client = new TcpClient { ReceiveBufferSize = 4096 };
-        await client.ConnectAsync(server.App.Address.Host, server.App.Address.Port);
+        using var client = await ConnectAsync(receiveBufferSize: 4096);
         var stream = client.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /bytes/{size} HTTP/1.1\r\nHost: x\r\n\r\n"));
 
@@ -108,9 +107,10 @@ public sealed class SlowClientTests(ShortLimitsServerFixture server) : IClassFix
         await AssertStillServesAsync();
     }
 
-    private async Task<TcpClient> ConnectAsync()
+    private async Task<TcpClient> ConnectAsync(int? receiveBufferSize = null)
     {
         var client = new TcpClient();
+        if (receiveBufferSize is { } size) client.ReceiveBufferSize = size;
         await client.ConnectAsync(server.App.Address.Host, server.App.Address.Port);
         return client;
     }

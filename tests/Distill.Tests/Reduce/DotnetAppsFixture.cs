@@ -1,5 +1,5 @@
-using Distill.Tests.Support;
 using System.Text.Json.Nodes;
+using Distill.Tests.Support;
 
 namespace Distill.Tests.Reduce;
 

@@ -1,6 +1,6 @@
-using Distill.Tests.Support;
 using System.Text.RegularExpressions;
 using Distill.Reduce;
+using Distill.Tests.Support;
 
 namespace Distill.Tests.Reduce;
 

@@ -1,4 +1,5 @@
 using Distill.Tests.Support;
+
 namespace Distill.Tests.Reduce;
 
 /// <summary>

@@ -1,5 +1,5 @@
-using Distill.Tests.Support;
 using Distill.Reduce;
+using Distill.Tests.Support;
 
 namespace Distill.Tests.Reduce;
 

@@ -1,7 +1,7 @@
-using Distill.Tests.Support;
 using System.Runtime.Versioning;
 using Distill.Publish;
 using Distill.Reduce;
+using Distill.Tests.Support;
 
 namespace Distill.Tests.Reduce;
 

@@ -107,23 +107,20 @@ public sealed partial class ContainerVariantOnStandInImagesTests(StandInBaseImag
         var folder = $"containers/{variant.Name}";
         if (variant.BuildFrom == BuildFrom.RootDefault)
             Assert.Equal(Path.GetFullPath($"{folder}/Containerfile", RepositoryRoot.Path), ResolvedRootContainerfile());
-        string[] how = variant.BuildFrom switch
+        (string From, string[] How) build = variant.BuildFrom switch
         {
-            BuildFrom.RootWithFile => ["-f", $"{folder}/Containerfile", "."],
-            BuildFrom.VariantFolder => ["-f", "Containerfile", "../.."],
-            _ => ["."],
+            BuildFrom.RootWithFile => ("", ["-f", $"{folder}/Containerfile", "."]),
+            BuildFrom.VariantFolder => (folder, ["-f", "Containerfile", "../.."]),
+            _ => ("", ["."]),
         };
         var stopwatch = Stopwatch.StartNew();
-        string[] arguments = ["build", "--layers=false", "--format", "docker", "-t", image, .. how];
-        var result = variant.BuildFrom == BuildFrom.VariantFolder
-            ? await Podman.RunInAsync(folder, arguments, ct)
-            : await Podman.RunAsync(arguments, ct);
+        var result = await Podman.RunProgramAsync("podman", ["build", "--layers=false", "--format", "docker", "-t", image, .. build.How], ct, build.From);
         stopwatch.Stop();
         if (result.Succeeded)
             return stopwatch.Elapsed;
         var log = result.StandardOutput + result.StandardError;
         output.WriteLine(Podman.Tail(log, 60));
-        Assert.Fail($"podman build {string.Join(' ', how)} failed ({result.ExitCode}) after {stopwatch.Elapsed.TotalSeconds:0} s: {Podman.Tail(log, 8)}");
+        Assert.Fail($"podman build {string.Join(' ', build.How)} failed ({result.ExitCode}) after {stopwatch.Elapsed.TotalSeconds:0} s: {Podman.Tail(log, 8)}");
         return stopwatch.Elapsed;
     }
 
@@ -201,6 +198,4 @@ public sealed partial class ContainerVariantOnStandInImagesTests(StandInBaseImag
     /// <summary>Zinc's /up line: server string, uptime in words, GC figures, UTC clock.</summary>
     [GeneratedRegex(@"^(?<server>\S.* \(\.NET/\d+\.\d+\.\d+\S*\)) up \d+ (day|hour|minute)s?( \d+ (hour|minute)s?)? \(allocated \d{1,3}(,\d{3})* bytes - \d{1,3}\.\d\d % free\) \[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\]\r?\n?$")]
     private static partial Regex UpLine();
-
-    /// <summary>System.CommandLine's answer to a command it does not know, as `dotnet run ... -- reduce` prints it.</summary>
 }

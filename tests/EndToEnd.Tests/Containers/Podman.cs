@@ -15,10 +15,6 @@ internal static class Podman
     public static Task<ProcessResult> RunAsync(IEnumerable<string> arguments, CancellationToken cancellationToken) =>
         RunProgramAsync("podman", arguments, cancellationToken);
 
-    /// <summary>podman from a folder of the repository (a variant's, as a user who did <c>cd</c> into it).</summary>
-    public static Task<ProcessResult> RunInAsync(string folder, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
-        RunProgramAsync("podman", arguments, cancellationToken, folder);
-
     /// <summary>Any program (bash for the stand-in script) with the same settings, from the repository root
     /// or from <paramref name="folder"/> under it.</summary>
     public static Task<ProcessResult> RunProgramAsync(string program, IEnumerable<string> arguments, CancellationToken cancellationToken,
